@@ -1,0 +1,1 @@
+"""The imperative shell's edge: Docker, PostgreSQL, files and the clock."""

@@ -1,0 +1,166 @@
+"""Counting the watched table in PostgreSQL: one read-only session, exact and cheap.
+
+At the start the counter takes the row count and, when the table has a single integer
+primary key, its largest value (the watermark). Each sample then counts only the rows past
+the watermark through the primary key's index, so its cost follows the pilot's inserts, not
+the table's size. Without such a key it falls back to a full count(*).
+"""
+
+import threading
+import time
+from dataclasses import dataclass
+
+import psycopg2
+import psycopg2.extensions
+from psycopg2 import sql
+
+from monitor.core.table import TableName
+from monitor.settings import DatabaseTarget
+
+APPLICATION_NAME = "pilot-monitor"
+_INTEGER_TYPES = ("smallint", "integer", "bigint")
+
+
+class CountError(Exception):
+    """No count could be had within the time allowed; the sample is missing, never zero."""
+
+
+@dataclass(frozen=True)
+class Baseline:
+    rows: int
+    key: str | None
+    watermark: int | None
+
+    def describe(self) -> str:
+        if self.key is None:
+            return "count(*) of the whole table each sample (no single integer primary key)"
+        if self.watermark is None:
+            return "count(*) each sample (the table was empty at the start: only new rows count)"
+        return f"initial count plus rows with {self.key} > {self.watermark} (primary key index)"
+
+
+class TableCounter:
+    def __init__(
+        self,
+        target: DatabaseTarget,
+        table: TableName,
+        connect_timeout_s: float,
+        statement_timeout_s: float,
+    ) -> None:
+        self._target = target
+        self._table = table
+        self._connect_timeout = max(1, round(connect_timeout_s))
+        self._statement_timeout_ms = max(1, round(statement_timeout_s * 1000))
+        self._connection: psycopg2.extensions.connection | None = None
+        self.baseline = Baseline(rows=0, key=None, watermark=None)
+
+    def _connect(self) -> psycopg2.extensions.connection:
+        if self._connection is None or self._connection.closed:
+            connection = psycopg2.connect(
+                host=self._target.host,
+                port=self._target.port,
+                dbname=self._target.dbname,
+                user=self._target.user,
+                password=self._target.password.get_secret_value(),
+                connect_timeout=self._connect_timeout,
+                application_name=APPLICATION_NAME,
+                options=f"-c statement_timeout={self._statement_timeout_ms}"
+                " -c lock_timeout=5000 -c idle_in_transaction_session_timeout=60000",
+            )
+            connection.set_session(readonly=True, autocommit=True)
+            self._connection = connection
+        return self._connection
+
+    def close(self) -> None:
+        if self._connection is not None and not self._connection.closed:
+            self._connection.close()
+        self._connection = None
+
+    def _relation(self) -> sql.Composable:
+        if self._table.schema:
+            return sql.SQL("{}.{}").format(
+                sql.Identifier(self._table.schema), sql.Identifier(self._table.name)
+            )
+        return sql.Identifier(self._table.name)
+
+    def table_exists(self) -> bool:
+        with self._connect().cursor() as cursor:
+            cursor.execute("SELECT to_regclass(%s) IS NOT NULL", (self._regclass_text(),))
+            row = cursor.fetchone()
+        return bool(row and row[0])
+
+    def _regclass_text(self) -> str:
+        return str(self._relation().as_string(self._connect()))
+
+    def take_baseline(self) -> Baseline:
+        """Counts the table once and fixes what every later sample is measured against."""
+        self.baseline = self._measure_baseline()
+        return self.baseline
+
+    def _measure_baseline(self) -> Baseline:
+        with self._connect().cursor() as cursor:
+            cursor.execute(
+                """
+                SELECT a.attname, format_type(a.atttypid, a.atttypmod)
+                FROM pg_index i
+                JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
+                WHERE i.indrelid = to_regclass(%s) AND i.indisprimary
+                """,
+                (self._regclass_text(),),
+            )
+            keys = cursor.fetchall()
+            if len(keys) == 1 and keys[0][1] in _INTEGER_TYPES:
+                key = str(keys[0][0])
+                cursor.execute(
+                    sql.SQL("SELECT count(*), max({key}) FROM {table}").format(
+                        key=sql.Identifier(key), table=self._relation()
+                    )
+                )
+                row = cursor.fetchone()
+                assert row is not None
+                return Baseline(rows=int(row[0]), key=key, watermark=row[1])
+            cursor.execute(sql.SQL("SELECT count(*) FROM {}").format(self._relation()))
+            row = cursor.fetchone()
+            assert row is not None
+            return Baseline(rows=int(row[0]), key=None, watermark=None)
+
+    def count_once(self, baseline: Baseline) -> int:
+        """The table's rows now, by the strategy the baseline chose."""
+        with self._connect().cursor() as cursor:
+            if baseline.key is None or baseline.watermark is None:
+                cursor.execute(sql.SQL("SELECT count(*) FROM {}").format(self._relation()))
+                row = cursor.fetchone()
+                assert row is not None
+                return int(row[0])
+            cursor.execute(
+                sql.SQL("SELECT count(*) FROM {table} WHERE {key} > %s").format(
+                    table=self._relation(), key=sql.Identifier(baseline.key)
+                ),
+                (baseline.watermark,),
+            )
+            row = cursor.fetchone()
+            assert row is not None
+            return baseline.rows + int(row[0])
+
+    def count(self, seconds: float, cancel: threading.Event) -> int:
+        """Retries with backoff (reconnecting) until ``seconds`` are spent; then CountError.
+
+        ``cancel`` cuts the back-off short, so a stop request is never held up by a retry.
+        """
+        deadline = time.monotonic() + seconds
+        delay = 0.25
+        while True:
+            try:
+                return self.count_once(self.baseline)
+            except psycopg2.Error as error:
+                self.close()
+                reason = _reason(error)
+            if time.monotonic() + delay > deadline or cancel.wait(delay):
+                raise CountError(reason)
+            delay = min(delay * 2, 5.0)
+
+
+def _reason(error: psycopg2.Error) -> str:
+    """First line of the server's or libpq's message: it names hosts, never passwords."""
+    text = str(error).strip().splitlines()
+    return text[0] if text else type(error).__name__

@@ -1,0 +1,55 @@
+"""The logs folder: reports written atomically and never over an older one, the job log read."""
+
+import os
+import tempfile
+from pathlib import Path
+
+from monitor.core.joblog import LogDigest, digest
+
+
+def write_new(directory: Path, stem: str, suffix: str, content: str) -> Path:
+    """Writes ``stem + suffix`` (or ``stem_2 + suffix``, ...) without ever replacing a file.
+
+    The content goes to a temporary file first and is hard-linked into place, so a reader sees
+    either nothing or the whole report, and an existing name makes the link fail instead of
+    overwriting it.
+    """
+    fd, temporary = tempfile.mkstemp(prefix=f".{stem}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            file.write(content)
+            file.flush()
+            os.fsync(file.fileno())
+        os.chmod(temporary, 0o644)
+        for attempt in range(1, 1000):
+            target = directory / (
+                f"{stem}{suffix}" if attempt == 1 else f"{stem}_{attempt}{suffix}"
+            )
+            try:
+                os.link(temporary, target)
+            except FileExistsError:
+                continue
+            return target
+        raise FileExistsError(f"no free name for {stem}{suffix} in {directory}")
+    finally:
+        os.unlink(temporary)
+
+
+def check_writable(directory: Path) -> None:
+    """Creates the folder if needed and proves a file can be written there; raises OSError."""
+    directory.mkdir(parents=True, exist_ok=True)
+    fd, probe = tempfile.mkstemp(prefix=".pilot-write-check.", dir=directory)
+    os.close(fd)
+    os.unlink(probe)
+
+
+def read_log(path: Path, offset: int) -> LogDigest | None:
+    """Digest of the job log from ``offset`` on (this run's part); None if it is unreadable."""
+    try:
+        with path.open("rb") as file:
+            file.seek(offset)
+            size = os.fstat(file.fileno()).st_size
+            lines = (raw.decode("utf-8", errors="replace") for raw in file)
+            return digest(str(path), size, lines)
+    except OSError:
+        return None

@@ -1,0 +1,84 @@
+"""`python -m monitor run | check | report JOURNAL`: the shell around the pilot."""
+
+import argparse
+import signal
+import sys
+from pathlib import Path
+from types import FrameType
+
+from monitor.core.analysis import EXIT_CONFIG, EXIT_FAILED, EXIT_OK
+from monitor.pilot import run_pilot, write_report
+from monitor.preflight import preflight
+from monitor.settings import ConfigError, Settings, describe, load_settings
+from monitor.watch import StopRequest
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m monitor",
+        description="Run a backfill pilot in a Docker Compose stack and report on it.",
+    )
+    parser.add_argument(
+        "--env-file", default=".env", help="a .env file with PILOT_* settings (default: .env)"
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="run one pilot: preflight, start, watch, stop, report")
+    commands.add_parser("check", help="run the preflight checks only and print each result")
+    rebuild = commands.add_parser("report", help="rebuild the Markdown report from a journal")
+    rebuild.add_argument("journal", type=Path, help="a pilot_journal_*.jsonl file")
+    args = parser.parse_args(argv)
+
+    if args.command == "report":
+        return _report(args.journal)
+    try:
+        settings = load_settings(args.env_file)
+    except ConfigError as error:
+        for line in error.lines:
+            _say(line)
+        return EXIT_CONFIG
+    if args.command == "check":
+        return _check(settings)
+    return _run(settings)
+
+
+def _say(line: str) -> None:
+    print(line, flush=True)
+
+
+def _run(settings: Settings) -> int:
+    stop = StopRequest()
+
+    def on_signal(number: int, _frame: FrameType | None) -> None:
+        # No printing here: the loop reports the stop as soon as it notices the request.
+        stop.request(f"the monitor received {signal.Signals(number).name}")
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    return run_pilot(settings, stop, _say)
+
+
+def _check(settings: Settings) -> int:
+    for name, value in describe(settings):
+        _say(f"   {name}={value}")
+    checks, stack = preflight(settings)
+    for check in checks:
+        _say(check.line())
+    if stack is None:
+        return EXIT_CONFIG
+    stack.counter.close()
+    stack.client.close()
+    return EXIT_OK
+
+
+def _report(journal: Path) -> int:
+    try:
+        path = write_report(journal)
+    except (OSError, ValueError) as error:
+        _say(f"JOURNAL: cannot rebuild the report from {journal}: {error}")
+        return EXIT_FAILED
+    _say(str(path))
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

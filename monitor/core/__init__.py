@@ -1,0 +1,1 @@
+"""The functional core: pure functions of recorded data, no I/O."""

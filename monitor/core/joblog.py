@@ -1,0 +1,39 @@
+"""What the job's own log says: size, error lines, tracebacks and its last lines."""
+
+import re
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+TAIL_LINES = 20
+# "ERROR", "error:", "RuntimeError", "CRITICAL"... but not "errors=0" or "error_count".
+_ERROR = re.compile(r"(?i)\b\w*?(error|exception|critical|fatal)\b")
+_TRACEBACK = "Traceback (most recent call last)"
+
+
+@dataclass(frozen=True)
+class LogDigest:
+    path: str
+    size_bytes: int
+    lines: int
+    error_lines: int
+    tracebacks: int
+    first_error: str | None
+    tail: tuple[str, ...]
+
+
+def digest(path: str, size_bytes: int, lines: Iterable[str]) -> LogDigest:
+    """Streams once over the lines, so a large log costs memory only for its tail."""
+    count = errors = tracebacks = 0
+    first_error: str | None = None
+    tail: deque[str] = deque(maxlen=TAIL_LINES)
+    for raw in lines:
+        line = raw.rstrip("\r\n")
+        count += 1
+        tail.append(line)
+        if _TRACEBACK in line:
+            tracebacks += 1
+        elif _ERROR.search(line):
+            errors += 1
+            first_error = first_error or line
+    return LogDigest(path, size_bytes, count, errors, tracebacks, first_error, tuple(tail))

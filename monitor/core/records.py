@@ -1,0 +1,88 @@
+"""What the journal holds: one record per line, the source of truth for every report.
+
+Records are facts as observed (a count, an exit code, a signal); judgements such as the
+verdict are derived from them later, so a report can always be rebuilt from a journal.
+"""
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+EndReason = Literal["budget", "job_exit", "signal", "error"]
+
+
+@dataclass(frozen=True)
+class PilotStarted:
+    run_id: str
+    at: float
+    duration_s: float
+    interval_s: float
+    table: str
+    baseline_rows: int
+    counting: str
+    container: str
+    command: tuple[str, ...]
+    job_log: str
+    job_log_offset: int
+    settings: tuple[tuple[str, str], ...] = ()
+    kind: Literal["start"] = "start"
+
+
+@dataclass(frozen=True)
+class Sample:
+    index: int
+    at: float
+    elapsed_s: float
+    job_running: bool
+    total: int | None
+    error: str | None = None
+    final: bool = False
+    kind: Literal["sample"] = "sample"
+
+
+@dataclass(frozen=True)
+class Event:
+    at: float
+    elapsed_s: float
+    name: str
+    message: str
+    data: dict[str, Any] = field(default_factory=dict)
+    kind: Literal["event"] = "event"
+
+
+@dataclass(frozen=True)
+class PilotEnded:
+    at: float
+    elapsed_s: float
+    reason: EndReason
+    job_exit_code: int | None
+    job_stopped_by: str | None
+    job_gone: bool
+    detail: str = ""
+    kind: Literal["end"] = "end"
+
+
+Record = PilotStarted | Sample | Event | PilotEnded
+
+_TYPES: dict[str, type[Any]] = {
+    "start": PilotStarted,
+    "sample": Sample,
+    "event": Event,
+    "end": PilotEnded,
+}
+
+
+def to_dict(record: Record) -> dict[str, Any]:
+    return asdict(record)
+
+
+def from_dict(data: dict[str, Any]) -> Record:
+    """Inverse of to_dict; unknown fields from newer monitors are ignored."""
+    cls = _TYPES.get(str(data.get("kind")))
+    if cls is None:
+        raise ValueError(f"unknown record kind {data.get('kind')!r}")
+    known = {name: value for name, value in data.items() if name in cls.__dataclass_fields__}
+    if cls is PilotStarted:
+        known["command"] = tuple(known.get("command", ()))
+        known["settings"] = tuple(tuple(pair) for pair in known.get("settings", ()))
+    record: Record = cls(**known)
+    return record

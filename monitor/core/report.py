@@ -1,0 +1,283 @@
+"""The Markdown report: a pure rendering of a pilot's summary and its job log digest."""
+
+from datetime import UTC, datetime
+
+from monitor.core.analysis import Interval, PilotSummary
+from monitor.core.duration import format_duration
+from monitor.core.joblog import LogDigest
+
+SECTIONS = (
+    "Executive summary",
+    "Collection statistics",
+    "Samples",
+    "Events",
+    "Log analysis",
+    "Conclusions and recommendations",
+    "Settings",
+)
+
+
+def render(summary: PilotSummary, log: LogDigest | None) -> str:
+    start = summary.start
+    parts = [
+        f"# Pilot run report: `{start.table}`",
+        "",
+        f"Run `{start.run_id}`.",
+        "",
+        *_executive(summary),
+        *_statistics(summary),
+        *_samples(summary),
+        *_events(summary),
+        *_log(log),
+        f"## {SECTIONS[5]}",
+        "",
+        *[f"- {line}" for line in conclusions(summary, log)],
+        "",
+        *_settings(summary),
+    ]
+    return "\n".join(parts).rstrip() + "\n"
+
+
+def timestamp(at: float) -> str:
+    return datetime.fromtimestamp(at, tz=UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _executive(summary: PilotSummary) -> list[str]:
+    start, end = summary.start, summary.end
+    ended = timestamp(end.at) if end else "(not recorded)"
+    return [
+        f"## {SECTIONS[0]}",
+        "",
+        "| | |",
+        "|---|---|",
+        f"| Verdict | **{_cell(summary.verdict.headline)}** |",
+        f"| Start | {timestamp(start.at)} |",
+        f"| End | {ended} |",
+        f"| Duration | {format_duration(summary.duration_s)}"
+        f" of a {format_duration(start.duration_s)} budget |",
+        f"| Job | {_cell(job_state(summary))} |",
+        f"| Job exit code | {_value(end.job_exit_code if end else None)} |",
+        f"| Container | `{_cell(start.container)}` |",
+        f"| Command | `{_cell(' '.join(start.command))}` |",
+        "",
+    ]
+
+
+def job_state(summary: PilotSummary) -> str:
+    end = summary.end
+    if end is None:
+        return "unknown: the monitor stopped without recording the end"
+    if not end.job_gone:
+        return "possibly still running: the stop could not be confirmed"
+    if end.reason == "job_exit":
+        return "exited by itself"
+    if end.job_stopped_by:
+        return f"stopped by the monitor with {end.job_stopped_by}, confirmed gone"
+    return "not running at the end"
+
+
+def _statistics(summary: PilotSummary) -> list[str]:
+    interval = summary.start.interval_s
+    return [
+        f"## {SECTIONS[1]}",
+        "",
+        "| Metric | Value |",
+        "|---|---|",
+        f"| Initial rows | {summary.start.baseline_rows} |",
+        f"| Final rows | {_value(summary.final_total)} |",
+        f"| Rows added | {_value(summary.added)} |",
+        f"| Average rate | {_rate(summary.average_per_min)} |",
+        f"| Peak interval rate | {_extreme(summary.peak)} |",
+        f"| Slowest interval rate | {_extreme(summary.slowest)} |",
+        f"| Samples | {len(summary.intervals)} taken every {format_duration(interval)},"
+        f" {summary.missing} missing |",
+        f"| Counting | {_cell(summary.start.counting)} |",
+        "",
+    ]
+
+
+def _samples(summary: PilotSummary) -> list[str]:
+    lines = [
+        f"## {SECTIONS[2]}",
+        "",
+        "| # | Time | Elapsed | Job | Total | Added | Delta | Rate (/min) | Avg (/min) | Note |",
+        "|---:|---|---:|---|---:|---:|---:|---:|---:|---|",
+    ]
+    for row in summary.intervals:
+        label = "end" if row.final else str(row.index)
+        note = f"missing: {row.error}" if row.total is None else ""
+        lines.append(
+            f"| {label} | {timestamp(row.at)[11:19]} | {format_duration(row.elapsed_s)}"
+            f" | {'running' if row.job_running else 'stopped'} | {_value(row.total)}"
+            f" | {_value(row.added)} | {_value(row.delta)} | {_number(row.rate_per_min)}"
+            f" | {_number(row.average_per_min)} | {_cell(note)} |"
+        )
+    if not summary.intervals:
+        lines.append("| | | | | | | | | | no samples were taken |")
+    return [*lines, ""]
+
+
+def _events(summary: PilotSummary) -> list[str]:
+    lines = [f"## {SECTIONS[3]}", ""]
+    for event in summary.events:
+        lines.append(
+            f"- {timestamp(event.at)[11:19]} (+{format_duration(event.elapsed_s)}) {event.message}"
+        )
+    for outage in summary.outages:
+        lines.append(
+            f"- Database outage: {outage.samples} sample(s) missing from"
+            f" {timestamp(outage.first_at)[11:19]} to {timestamp(outage.last_at)[11:19]}"
+            f" ({outage.error})"
+        )
+    return [*lines, ""]
+
+
+def _log(log: LogDigest | None) -> list[str]:
+    lines = [f"## {SECTIONS[4]}", ""]
+    if log is None:
+        return [*lines, "The job's log could not be read.", ""]
+    lines += [
+        "| | |",
+        "|---|---|",
+        f"| File | `{_cell(log.path)}` |",
+        f"| Size | {log.size_bytes} bytes |",
+        f"| Lines (this run) | {log.lines} |",
+        f"| Error lines | {log.error_lines} |",
+        f"| Tracebacks | {log.tracebacks} |",
+        "",
+        f"Last {len(log.tail)} lines:",
+        "",
+    ]
+    fence = "`" * max(3, _longest_backtick_run(log.tail) + 1)
+    return [*lines, f"{fence}text", *log.tail, fence, ""]
+
+
+def conclusions(summary: PilotSummary, log: LogDigest | None) -> list[str]:
+    """Findings derived from the numbers; every sentence depends on the recorded data."""
+    start, end = summary.start, summary.end
+    ran = format_duration(summary.duration_s)
+    found: list[str] = []
+    outcome = summary.verdict.outcome
+    if end is not None and not end.job_gone:
+        found.append(
+            f"The job may still be running in `{start.container}`: check it before anything"
+            " else, and stop it by hand if needed."
+        )
+    if outcome == "passed":
+        found.append(
+            f"The job ran for the whole budget of {format_duration(start.duration_s)}"
+            " without failing."
+        )
+    elif outcome == "completed":
+        found.append(f"The backfill finished by itself after {ran}: there is nothing left to run.")
+    elif outcome == "failed" and end is not None and end.reason == "job_exit":
+        found.append(
+            f"The job failed with exit code {_value(end.job_exit_code)} after {ran}; the last log"
+            " lines above show why. Fix this before a full run."
+        )
+    elif outcome == "interrupted":
+        share = 100.0 * summary.duration_s / start.duration_s
+        found.append(
+            f"The pilot was interrupted after {ran} of {format_duration(start.duration_s)}"
+            f" ({share:.0f}%): the figures cover only that part. Rerun it before deciding."
+        )
+    if end is not None and end.job_stopped_by == "KILL":
+        found.append(
+            "The job ignored SIGTERM for the whole grace period and had to be killed: check"
+            " its signal handling, or raise PILOT_STOP_GRACE, before a long run."
+        )
+    found += _growth(summary)
+    if summary.missing:
+        found.append(
+            f"{summary.missing} of {len(summary.intervals)} samples are missing"
+            f" ({len(summary.outages)} database outage(s)): the rates around them span the gap."
+        )
+    if log is not None:
+        if log.error_lines or log.tracebacks:
+            first = f" The first: `{_cell(log.first_error)}`." if log.first_error else ""
+            found.append(
+                f"The job logged {log.error_lines} error line(s) and {log.tracebacks}"
+                f" traceback(s) in {log.lines} lines.{first}"
+            )
+        elif log.lines == 0:
+            found.append("The job wrote nothing to its log during the pilot.")
+        else:
+            found.append(f"The job's log has no error lines in {log.lines} lines.")
+    return found
+
+
+def _growth(summary: PilotSummary) -> list[str]:
+    table = f"`{summary.start.table}`"
+    if summary.added is None:
+        return ["No count of the table could be taken: check PILOT_DATABASE_URL and the database."]
+    ran = format_duration(summary.duration_s)
+    if summary.added == 0:
+        return [
+            f"No rows were added to {table} in {ran}. A backfill that is still fetching its"
+            " work lists, or that updates rows it already has, looks the same to a row count:"
+            " read the job's log to tell them apart from a stall."
+        ]
+    found = []
+    rate = summary.average_per_min or 0.0
+    found.append(
+        f"{table} grew by {summary.added} rows at an average of {rate:.1f}/min"
+        f" ({rate * 60:.0f}/hour); at that rate a day of backfill adds about {rate * 1440:.0f}"
+        " rows."
+    )
+    regular = [row for row in summary.intervals if not row.final and row.delta is not None]
+    idle = [row for row in regular if row.delta == 0]
+    if idle:
+        found.append(
+            f"{len(idle)} of {len(regular)} intervals added no rows (warm-up, rate limiting,"
+            " updates of existing rows, or a stall)."
+        )
+    shrinking = [row for row in regular if (row.delta or 0) < 0]
+    if shrinking:
+        found.append(f"The row count fell in {len(shrinking)} interval(s): rows were deleted.")
+    if summary.peak and summary.slowest and summary.peak is not summary.slowest:
+        found.append(
+            f"Interval rates ranged from {_number(summary.slowest.rate_per_min)}/min"
+            f" (sample {summary.slowest.index}) to {_number(summary.peak.rate_per_min)}/min"
+            f" (sample {summary.peak.index})."
+        )
+    return found
+
+
+def _settings(summary: PilotSummary) -> list[str]:
+    if not summary.start.settings:
+        return []
+    lines = [f"## {SECTIONS[6]}", "", "| Setting | Value |", "|---|---|"]
+    lines += [f"| `{name}` | `{_cell(value)}` |" for name, value in summary.start.settings]
+    return [*lines, ""]
+
+
+def _extreme(row: Interval | None) -> str:
+    if row is None:
+        return "n/a"
+    return f"{_rate(row.rate_per_min)} (sample {row.index}, at {timestamp(row.at)[11:19]})"
+
+
+def _rate(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1f}/min ({value * 60:.0f}/hour)"
+
+
+def _number(value: float | None) -> str:
+    return "" if value is None else f"{value:.1f}"
+
+
+def _value(value: int | None) -> str:
+    return "n/a" if value is None else str(value)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _longest_backtick_run(lines: tuple[str, ...]) -> int:
+    longest = 0
+    for line in lines:
+        run = 0
+        for char in line:
+            run = run + 1 if char == "`" else 0
+            longest = max(longest, run)
+    return longest

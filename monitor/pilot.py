@@ -1,0 +1,159 @@
+"""One pilot, wired together: preflight, baseline, start, watch, stop, report.
+
+This is the imperative shell; it owns the real adapters and hands them to the watch loop.
+"""
+
+import shlex
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from monitor.adapters.clock import SystemClock
+from monitor.adapters.counter import CountError
+from monitor.adapters.files import read_log, write_new
+from monitor.adapters.job import ExecJob, JobError
+from monitor.adapters.journal import Journal, read_journal
+from monitor.core import report
+from monitor.core.analysis import EXIT_CONFIG, summarise
+from monitor.core.console import closing_lines
+from monitor.core.joblog import TAIL_LINES
+from monitor.core.records import PilotEnded, PilotStarted
+from monitor.preflight import Stack, preflight
+from monitor.settings import Settings, describe
+from monitor.watch import Plan, StopRequest, Watch
+
+JOB_LOG_NAME = "backfill_pilot.log"
+REPORT_STEM = "pilot_run_report_"
+JOURNAL_STEM = "pilot_journal_"
+
+
+def run_pilot(settings: Settings, stop: StopRequest, emit: Callable[[str], None]) -> int:
+    """Runs one pilot to its end and returns the monitor's exit code."""
+    checks, stack = preflight(settings)
+    if stack is None:
+        for check in checks:
+            if check.ok is False:
+                emit(check.detail)
+        return EXIT_CONFIG
+    try:
+        return _pilot(settings, stack, stop, emit)
+    finally:
+        stack.counter.close()
+        stack.client.close()
+
+
+def _pilot(settings: Settings, stack: Stack, stop: StopRequest, emit: Callable[[str], None]) -> int:
+    clock = SystemClock()
+    started_at = clock.now()
+    stamp = datetime.fromtimestamp(started_at, tz=UTC).strftime("%Y%m%d_%H%M%S")
+    logs = settings.logs_dir
+    journal_path = _fresh_path(logs, f"{JOURNAL_STEM}{stamp}", ".jsonl")
+    run_id = journal_path.stem.removeprefix(JOURNAL_STEM)
+    job_log = logs / JOB_LOG_NAME
+    baseline = stack.counter.take_baseline()
+    job = ExecJob(
+        stack.client.api,
+        stack.container.id,
+        settings.argv,
+        run_id=run_id,
+        log_path=job_log,
+        workdir=settings.workdir,
+        user=settings.user,
+        environment=settings.job_env,
+    )
+    container = stack.container.name
+    command = shlex.join(settings.argv)
+    with job_log.open("a", encoding="utf-8") as log:
+        log.write(
+            f"\n===== pilot {run_id} | {report.timestamp(started_at)} | container {container}"
+            f" | command {command} =====\n"
+        )
+    log_offset = job_log.stat().st_size
+    journal = Journal(journal_path)
+    started_monotonic = clock.monotonic()
+    journal.append(
+        PilotStarted(
+            run_id=run_id,
+            at=started_at,
+            duration_s=settings.duration,
+            interval_s=settings.interval,
+            table=settings.table,
+            baseline_rows=baseline.rows,
+            counting=baseline.describe(),
+            container=stack.container.name,
+            command=tuple(settings.argv),
+            job_log=str(job_log),
+            job_log_offset=log_offset,
+            settings=tuple(describe(settings)),
+        )
+    )
+    plan = Plan(
+        duration_s=settings.duration,
+        interval_s=settings.interval,
+        stop_grace_s=settings.stop_grace,
+        planned_samples=settings.planned_samples,
+        started_monotonic=started_monotonic,
+    )
+    watch = Watch(
+        plan,
+        job=job,
+        counter=stack.counter,
+        journal=journal,
+        clock=clock,
+        emit=emit,
+        stop=stop,
+        baseline_rows=baseline.rows,
+        count_errors=(CountError,),
+    )
+    emit(f"[monitor] pilot {run_id}: {settings.table} has {baseline.rows} rows")
+    try:
+        pid = job.start()
+        watch.event(
+            "job_started",
+            f"started `{command}` in {container} (pid {pid} in the container)",
+            pid=pid,
+            pidfile=job.pidfile,
+        )
+        end = watch.run()
+    except JobError as error:
+        watch.event("job_not_started", f"the job could not be started: {error}")
+        end = PilotEnded(clock.now(), watch.elapsed(), "error", None, None, True, str(error))
+        journal.append(end)
+    finally:
+        journal.close()
+    if end.reason == "job_exit":
+        digest = read_log(job_log, log_offset)
+        if digest is not None:
+            emit(f"[monitor] last {min(TAIL_LINES, len(digest.tail))} lines of {job_log}:")
+            for line in digest.tail:
+                emit(f"    {line}")
+    try:
+        path: Path | None = write_report(journal_path)
+    except OSError as error:
+        emit(f"[monitor] the report could NOT be written: {error}")
+        path = None
+    summary = summarise(read_journal(journal_path))
+    for line in closing_lines(summary, str(path) if path else None):
+        emit(line)
+    code = summary.verdict.exit_code
+    return code if path else max(code, 1)
+
+
+def write_report(journal_path: Path) -> Path:
+    """Renders the report from the journal on disk (the source of truth) beside it."""
+    summary = summarise(read_journal(journal_path))
+    log = read_log(Path(summary.start.job_log), summary.start.job_log_offset)
+    stem = f"{REPORT_STEM}{summary.start.run_id}"
+    return write_new(journal_path.parent, stem, ".md", report.render(summary, log))
+
+
+def _fresh_path(directory: Path, stem: str, suffix: str) -> Path:
+    """A journal name no earlier pilot used (two pilots may start within one second)."""
+    for attempt in range(1, 1000):
+        path = directory / (f"{stem}{suffix}" if attempt == 1 else f"{stem}_{attempt}{suffix}")
+        try:
+            path.touch(exist_ok=False)
+        except FileExistsError:
+            continue
+        return path
+    raise FileExistsError(f"no free journal name for {stem} in {directory}")

@@ -1,0 +1,145 @@
+"""Everything that must hold before a pilot may start; a failure names the setting to fix."""
+
+import os
+from dataclasses import dataclass
+
+import docker
+import docker.errors
+import psycopg2
+
+from monitor.adapters.container import AppContainer, LocateError, find_app_container
+from monitor.adapters.counter import TableCounter
+from monitor.adapters.files import check_writable
+from monitor.adapters.job import probe_command
+from monitor.settings import Settings
+
+DOCKER_TIMEOUT_S = 30
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool | None
+    detail: str
+
+    def line(self) -> str:
+        mark = {True: "✅", False: "❌", None: "⏭️"}[self.ok]
+        return f"{mark} {self.name:<15} {self.detail}"
+
+
+@dataclass
+class Stack:
+    """The live parts a pilot needs, opened by a successful preflight."""
+
+    client: docker.DockerClient
+    container: AppContainer
+    counter: TableCounter
+
+
+def preflight(settings: Settings) -> tuple[list[Check], Stack | None]:
+    """Runs every check it can; the stack is returned only when all of them passed."""
+    checks: list[Check] = []
+    try:
+        check_writable(settings.logs_dir)
+        checks.append(Check("logs folder", True, f"{settings.logs_dir} is writable"))
+    except OSError as error:
+        reason = error.strerror or str(error)
+        checks.append(
+            Check(
+                "logs folder",
+                False,
+                f"PILOT_LOGS_DIR: {settings.logs_dir} is not writable ({reason})",
+            )
+        )
+
+    client, container = _docker_checks(settings, checks)
+    counter = _database_checks(settings, checks)
+
+    if client and container and counter and all(check.ok for check in checks):
+        return checks, Stack(client, container, counter)
+    if counter:
+        counter.close()
+    return checks, None
+
+
+def _docker_checks(
+    settings: Settings, checks: list[Check]
+) -> tuple[docker.DockerClient | None, AppContainer | None]:
+    where = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
+    try:
+        client = docker.from_env(timeout=DOCKER_TIMEOUT_S)
+        version = client.version()
+    except docker.errors.DockerException as error:
+        checks.append(
+            Check("docker engine", False, f"DOCKER_HOST: cannot reach {where} ({_short(error)})")
+        )
+        checks.append(Check("app container", None, "skipped: needs the Docker Engine"))
+        checks.append(Check("command", None, "skipped: needs the app container"))
+        return None, None
+    checks.append(
+        Check(
+            "docker engine",
+            True,
+            f"{where}: Engine {version.get('Version')} (API {version.get('ApiVersion')})",
+        )
+    )
+    try:
+        container = find_app_container(
+            client,
+            name=settings.app_container,
+            project=settings.compose_project,
+            service=settings.app_service,
+        )
+    except LocateError as error:
+        checks.append(Check("app container", False, str(error)))
+        checks.append(Check("command", None, "skipped: needs the app container"))
+        return client, None
+    checks.append(Check("app container", True, f"{container.name} is running"))
+    problem = probe_command(
+        client.api, container.id, settings.argv, workdir=settings.workdir, user=settings.user
+    )
+    if problem:
+        checks.append(
+            Check("command", False, f"PILOT_COMMAND: cannot run in {container.name}: {problem}")
+        )
+    else:
+        checks.append(Check("command", True, f"{settings.argv[0]} found in {container.name}"))
+    return client, container
+
+
+def _database_checks(settings: Settings, checks: list[Check]) -> TableCounter | None:
+    target = settings.database
+    counter = TableCounter(
+        target, settings.table_name, settings.connect_timeout, settings.statement_timeout
+    )
+    try:
+        exists = counter.table_exists()
+    except psycopg2.Error as error:
+        checks.append(
+            Check(
+                "database",
+                False,
+                f"PILOT_DATABASE_URL: cannot use {target.redacted()}: {_short(error)}",
+            )
+        )
+        checks.append(Check("table", None, "skipped: needs the database"))
+        counter.close()
+        return None
+    checks.append(Check("database", True, f"{target.redacted()} answers"))
+    if not exists:
+        checks.append(
+            Check(
+                "table",
+                False,
+                f"PILOT_TABLE: no table {settings.table!r} in database {target.dbname!r}",
+            )
+        )
+        counter.close()
+        return None
+    checks.append(Check("table", True, f"{settings.table} exists"))
+    return counter
+
+
+def _short(error: Exception) -> str:
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__

@@ -1,0 +1,218 @@
+"""Configuration from PILOT_* variables, a .env file and a secrets directory.
+
+Every problem becomes one line naming the variable, and no secret is ever echoed back.
+"""
+
+import os
+import shlex
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import unquote, urlsplit
+
+from pydantic import BeforeValidator, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings.exceptions import SettingsError
+
+from monitor.core.duration import format_duration, parse_duration
+from monitor.core.table import TableName, parse_table_name
+
+ENV_PREFIX = "PILOT_"
+DEFAULT_DATABASE_URL = "postgresql://postgres:postgres-dev-password@db:5432/football_prediction"
+DEFAULT_SECRETS_DIR = "/run/secrets"
+
+
+def _seconds(value: Any) -> Any:
+    return parse_duration(value) if isinstance(value, str) else value
+
+
+def _environment(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    pairs = {}
+    for word in shlex.split(value):
+        key, sep, item = word.partition("=")
+        if not sep or not key.isidentifier():
+            raise ValueError(f"{word!r} is not KEY=VALUE (write e.g. LOG_LEVEL=INFO BATCH=50)")
+        pairs[key] = item
+    return pairs
+
+
+Seconds = Annotated[float, BeforeValidator(_seconds)]
+Environment = Annotated[dict[str, str], NoDecode, BeforeValidator(_environment)]
+
+
+class ConfigError(Exception):
+    """Settings that must not start a pilot; each line names one variable."""
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__("\n".join(lines))
+        self.lines = lines
+
+
+@dataclass(frozen=True)
+class DatabaseTarget:
+    host: str
+    port: int
+    dbname: str
+    user: str
+    password: SecretStr
+
+    def redacted(self) -> str:
+        return f"postgresql://{self.user}:***@{self.host}:{self.port}/{self.dbname}"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_file=".env",
+        extra="ignore",
+        hide_input_in_errors=True,
+        validate_default=True,
+    )
+
+    duration: Seconds = 3600.0
+    interval: Seconds = 60.0
+    command: str = "python scripts/backfill_full_history.py"
+    compose_project: str | None = None
+    app_service: str = "app"
+    app_container: str | None = None
+    workdir: str | None = None
+    user: str | None = None
+    job_env: Environment = Field(default_factory=dict)
+    database_url: SecretStr = SecretStr(DEFAULT_DATABASE_URL)
+    database_password: SecretStr | None = None
+    table: str = "matches"
+    stop_grace: Seconds = 10.0
+    statement_timeout: Seconds = 30.0
+    connect_timeout: Seconds = 10.0
+    logs_dir: Path = Path("logs")
+
+    @field_validator("duration", "interval", "stop_grace", "statement_timeout", "connect_timeout")
+    @classmethod
+    def _positive(cls, value: float) -> float:
+        if value <= 0:
+            raise ValueError(f"must be positive, got {format_duration(value)}")
+        return value
+
+    @field_validator("command")
+    @classmethod
+    def _command(cls, value: str) -> str:
+        try:
+            argv = shlex.split(value)
+        except ValueError as error:
+            raise ValueError(f"cannot split into arguments ({error})") from None
+        if not argv:
+            raise ValueError("is empty")
+        return value
+
+    @field_validator("table")
+    @classmethod
+    def _table(cls, value: str) -> str:
+        parse_table_name(value)
+        return value
+
+    @field_validator("compose_project", "app_container", "workdir", "user")
+    @classmethod
+    def _blank_is_unset(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: SecretStr) -> SecretStr:
+        _parse_database_url(value.get_secret_value(), None)
+        return value
+
+    @property
+    def argv(self) -> list[str]:
+        return shlex.split(self.command)
+
+    @property
+    def table_name(self) -> TableName:
+        return parse_table_name(self.table)
+
+    @property
+    def database(self) -> DatabaseTarget:
+        return _parse_database_url(self.database_url.get_secret_value(), self.database_password)
+
+    @property
+    def planned_samples(self) -> int:
+        return max(1, int(self.duration // self.interval))
+
+
+def _parse_database_url(url: str, password: SecretStr | None) -> DatabaseTarget:
+    # Messages here never include the URL: it carries the password.
+    try:
+        parts = urlsplit(url)
+        port = parts.port or 5432
+    except ValueError:
+        raise ValueError("is not a URL like postgresql://user:password@host:5432/dbname") from None
+    if parts.scheme not in ("postgresql", "postgres"):
+        raise ValueError(f"scheme must be postgresql://, got {parts.scheme or 'none'}")
+    if not parts.hostname:
+        raise ValueError("has no host (postgresql://user:password@HOST:5432/dbname)")
+    dbname = unquote(parts.path.lstrip("/"))
+    if not dbname:
+        raise ValueError("has no database name (postgresql://user:password@host:5432/DBNAME)")
+    if not parts.username:
+        raise ValueError("has no user name (postgresql://USER:password@host:5432/dbname)")
+    secret = password or SecretStr(unquote(parts.password or ""))
+    return DatabaseTarget(parts.hostname, port, dbname, unquote(parts.username), secret)
+
+
+def load_settings(env_file: str | None = ".env") -> Settings:
+    """Settings from the environment, or ConfigError naming each bad variable."""
+    secrets_dir = os.environ.get(f"{ENV_PREFIX}SECRETS_DIR", DEFAULT_SECRETS_DIR)
+    try:
+        settings = Settings(
+            _env_file=env_file,  # type: ignore[call-arg]
+            _secrets_dir=secrets_dir if Path(secrets_dir).is_dir() else None,
+        )
+    except ValidationError as error:
+        raise ConfigError([_error_line(item) for item in error.errors()]) from None
+    except SettingsError as error:
+        raise ConfigError([f"{ENV_PREFIX}SETTINGS: {error}"]) from None
+    problems = []
+    if settings.interval > settings.duration:
+        problems.append(
+            f"{ENV_PREFIX}INTERVAL: {format_duration(settings.interval)} is longer than "
+            f"{ENV_PREFIX}DURATION ({format_duration(settings.duration)})"
+        )
+    if settings.app_container is None and not settings.app_service.strip():
+        problems.append(f"{ENV_PREFIX}APP_SERVICE: is empty and {ENV_PREFIX}APP_CONTAINER is unset")
+    if problems:
+        raise ConfigError(problems)
+    return settings
+
+
+def _error_line(item: Any) -> str:
+    field = str(item["loc"][0]) if item["loc"] else "settings"
+    message = str(item["msg"]).removeprefix("Value error, ")
+    return f"{ENV_PREFIX}{field.upper()}: {message}"
+
+
+def describe(settings: Settings) -> list[tuple[str, str]]:
+    """Every setting as (variable, value) for the report and `check`, secrets redacted."""
+    rows = []
+    for name in Settings.model_fields:
+        value = getattr(settings, name)
+        if name == "database_url":
+            shown = settings.database.redacted()
+        elif isinstance(value, SecretStr):
+            shown = "***"
+        elif name == "job_env":
+            shown = " ".join(f"{key}=***" for key in value) or "(none)"
+        elif name in (
+            "duration",
+            "interval",
+            "stop_grace",
+            "statement_timeout",
+            "connect_timeout",
+        ):
+            shown = format_duration(value)
+        elif value is None:
+            shown = "(unset)"
+        else:
+            shown = str(value)
+        rows.append((f"{ENV_PREFIX}{name.upper()}", shown))
+    return rows

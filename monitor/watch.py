@@ -1,0 +1,251 @@
+"""The pilot loop: sample on a fixed schedule until the budget, the job's exit or a signal.
+
+It talks to the job, the counter, the journal and the clock only through the small
+protocols below, so it runs the same against Docker and PostgreSQL as against test fakes.
+Every record is in the journal before its line is printed.
+"""
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from monitor.core.analysis import Progress, measure, start_progress
+from monitor.core.console import event_line, sample_line
+from monitor.core.duration import format_duration
+from monitor.core.records import EndReason, Event, PilotEnded, Record, Sample
+
+STATUS_POLL_S = 1.0
+FINAL_COUNT_S = 5.0
+
+
+class JobStatusView(Protocol):
+    @property
+    def running(self) -> bool: ...
+
+    @property
+    def exit_code(self) -> int | None: ...
+
+
+class StopView(Protocol):
+    @property
+    def signal(self) -> str | None: ...
+
+    @property
+    def exit_code(self) -> int | None: ...
+
+    @property
+    def gone(self) -> bool: ...
+
+
+class Job(Protocol):
+    output_closed: threading.Event
+
+    def status(self) -> JobStatusView: ...
+
+    def stop(self, grace: float) -> StopView: ...
+
+
+class Counter(Protocol):
+    def count(self, seconds: float, cancel: threading.Event) -> int:
+        """Rows in the table now; raises an exception whose text says why there is none."""
+        ...
+
+
+class Recorder(Protocol):
+    def append(self, record: Record) -> None: ...
+
+
+class Clock(Protocol):
+    def now(self) -> float: ...
+
+    def monotonic(self) -> float: ...
+
+    def wait(self, event: threading.Event, seconds: float) -> bool: ...
+
+
+class StopRequest:
+    """Set from a signal handler; the loop notices it within one poll and stops the job."""
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self.reason = "a stop was requested"
+
+    def request(self, reason: str) -> bool:
+        """Records the first reason only; returns whether this was the first request."""
+        if self.event.is_set():
+            return False
+        self.reason = reason
+        self.event.set()
+        return True
+
+
+@dataclass(frozen=True)
+class Plan:
+    duration_s: float
+    interval_s: float
+    stop_grace_s: float
+    planned_samples: int
+    started_monotonic: float
+
+
+class Watch:
+    def __init__(
+        self,
+        plan: Plan,
+        *,
+        job: Job,
+        counter: Counter,
+        journal: Recorder,
+        clock: Clock,
+        emit: Callable[[str], None],
+        stop: StopRequest,
+        baseline_rows: int,
+        count_errors: tuple[type[Exception], ...],
+    ) -> None:
+        self.plan = plan
+        self.job = job
+        self.counter = counter
+        self.journal = journal
+        self.clock = clock
+        self.emit = emit
+        self.stop = stop
+        self._count_errors = count_errors
+        self._progress: Progress = start_progress(baseline_rows)
+        self._index = 0
+
+    def elapsed(self) -> float:
+        return self.clock.monotonic() - self.plan.started_monotonic
+
+    def event(self, name: str, message: str, **data: object) -> None:
+        record = Event(self.clock.now(), self.elapsed(), name, message, dict(data))
+        self.journal.append(record)
+        self.emit(event_line(record))
+
+    def run(self) -> PilotEnded:
+        """Samples until the pilot ends, stops the job, and returns the end record (appended)."""
+        try:
+            reason, detail = self._sample_until_end()
+        except Exception as error:  # the job must be stopped whatever broke
+            reason, detail = "error", f"{type(error).__name__}: {error}"
+            self.event("monitor_error", f"monitor error: {detail}")
+        return self._finish(reason, detail)
+
+    def _sample_until_end(self) -> tuple[EndReason, str]:
+        plan = self.plan
+        while True:
+            due = min(
+                plan.started_monotonic + (self._index + 1) * plan.interval_s,
+                plan.started_monotonic + plan.duration_s,
+            )
+            ended = self._wait_until(due)
+            if ended is not None:
+                return ended
+            if self.elapsed() >= plan.duration_s - 1e-6:
+                if self._index < plan.planned_samples:
+                    self._sample(final=False)
+                return "budget", f"the {format_duration(plan.duration_s)} budget was spent"
+            if not self._sample(final=False):
+                return "job_exit", "the job exited"
+
+    def _wait_until(self, due: float) -> tuple[EndReason, str] | None:
+        """Watches the job and the stop flag until ``due``; says why the pilot ended, if it did."""
+        while True:
+            if self.stop.event.is_set():
+                return "signal", self.stop.reason
+            if not self.job.status().running:
+                return "job_exit", "the job exited"
+            remaining = due - self.clock.monotonic()
+            if remaining <= 0:
+                return None
+            step = min(STATUS_POLL_S, remaining)
+            if self.job.output_closed.is_set():
+                step = min(step, 0.1)
+            self.clock.wait(self.stop.event, step)
+
+    def _sample(self, *, final: bool) -> bool:
+        """Takes, journals and prints one sample; returns whether the job was running."""
+        running = self._job_running() if final else self.job.status().running
+        budget = FINAL_COUNT_S if final else max(0.5, self.plan.interval_s / 2)
+        total: int | None = None
+        error: str | None = None
+        try:
+            total = self.counter.count(budget, threading.Event() if final else self.stop.event)
+        except self._count_errors as failure:
+            error = str(failure) or type(failure).__name__
+        self._index += 1
+        sample = Sample(
+            index=self._index,
+            at=self.clock.now(),
+            elapsed_s=self.elapsed(),
+            job_running=running,
+            total=total,
+            error=error,
+            final=final,
+        )
+        self.journal.append(sample)
+        row, self._progress = measure(self._progress, sample)
+        self.emit(sample_line(row, self.plan.planned_samples))
+        return running
+
+    def _job_running(self) -> bool:
+        try:
+            return self.job.status().running
+        except Exception:  # the Engine may be why the pilot is ending
+            return False
+
+    def _finish(self, reason: EndReason, detail: str) -> PilotEnded:
+        status = self.job.status()
+        if reason == "job_exit":
+            self.event(
+                "job_exited",
+                f"the job exited with code {status.exit_code}",
+                exit_code=status.exit_code,
+            )
+        else:
+            self.event(
+                "stopping",
+                f"stopping the job ({detail}): SIGTERM, then SIGKILL after"
+                f" {format_duration(self.plan.stop_grace_s)}",
+            )
+        stop = self.job.stop(self.plan.stop_grace_s)
+        exit_code = status.exit_code if reason == "job_exit" else stop.exit_code
+        if stop.signal:
+            self.event(
+                "job_stopped" if stop.gone else "job_not_stopped",
+                f"the job {'is gone' if stop.gone else 'could NOT be confirmed gone'} after"
+                f" SIG{stop.signal} (exit code {stop.exit_code})",
+                signal=stop.signal,
+                exit_code=stop.exit_code,
+                gone=stop.gone,
+            )
+        self._sample(final=True)
+        end = PilotEnded(
+            at=self.clock.now(),
+            elapsed_s=self.elapsed(),
+            reason=reason,
+            job_exit_code=exit_code,
+            job_stopped_by=stop.signal,
+            job_gone=stop.gone,
+            detail=detail,
+        )
+        self.journal.append(end)
+        return end
+
+    def _stop(self) -> tuple[str | None, int | None, bool]:
+        """(signal used, exit code, confirmed gone); a failure to stop is recorded, not raised."""
+        try:
+            stop = self.job.stop(self.plan.stop_grace_s)
+        except Exception as error:
+            self.event("job_not_stopped", f"the job could NOT be stopped: {error}")
+            return None, None, False
+        if stop.signal or not stop.gone:
+            self.event(
+                "job_stopped" if stop.gone else "job_not_stopped",
+                f"the job {'is gone' if stop.gone else 'could NOT be confirmed gone'} after"
+                f" SIG{stop.signal} (exit code {stop.exit_code})",
+                signal=stop.signal,
+                exit_code=stop.exit_code,
+                gone=stop.gone,
+            )
+        return stop.signal, stop.exit_code, stop.gone

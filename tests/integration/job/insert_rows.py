@@ -1,0 +1,76 @@
+"""A stand-in backfill for the integration tests, run inside the target container.
+
+Inserts rows into `matches` at a steady rate and is steered by environment variables:
+JOB_DSN, JOB_RATE (rows/s), JOB_STOP_AFTER (rows, then exit 0), JOB_FAIL_AFTER (rows, then a
+traceback and exit 1), JOB_IGNORE_TERM=1 (SIGTERM ignored), JOB_CHILD=1 (a child process in
+the same process group, to prove the whole group is stopped).
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import psycopg2
+
+stopping = False
+
+
+def on_term(_signum, _frame):
+    global stopping
+    print("received SIGTERM, finishing the current row", flush=True)
+    stopping = True
+
+
+def connect():
+    while True:
+        try:
+            connection = psycopg2.connect(os.environ["JOB_DSN"], connect_timeout=2)
+            connection.autocommit = True
+            return connection
+        except psycopg2.OperationalError as error:
+            print(f"WARNING database unavailable, retrying: {error}".strip(), flush=True)
+            time.sleep(0.5)
+
+
+def main():
+    rate = float(os.environ.get("JOB_RATE", "5"))
+    stop_after = int(os.environ.get("JOB_STOP_AFTER", "0"))
+    fail_after = int(os.environ.get("JOB_FAIL_AFTER", "0"))
+    if os.environ.get("JOB_IGNORE_TERM") == "1":
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    else:
+        signal.signal(signal.SIGTERM, on_term)
+    if os.environ.get("JOB_CHILD") == "1":
+        subprocess.Popen(["sleep", "1000"])
+    print(f"backfill started: pid {os.getpid()}, {rate} rows/s", flush=True)
+    connection = connect()
+    done = 0
+    while not stopping:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "INSERT INTO matches (fotmob_id, status, collection_time)"
+                    " VALUES (%s, 'finished', now())",
+                    (f"fm-{os.getpid()}-{done}",),
+                )
+            done += 1
+        except psycopg2.OperationalError as error:
+            print(f"WARNING insert failed, reconnecting: {error}".strip(), flush=True)
+            connection = connect()
+            continue
+        if done % 5 == 0:
+            print(f"progress: {done} rows", flush=True)
+        if fail_after and done >= fail_after:
+            raise RuntimeError(f"injected failure after {done} rows")
+        if stop_after and done >= stop_after:
+            print(f"backfill complete: {done} rows", flush=True)
+            return 0
+        time.sleep(1.0 / rate)
+    print(f"backfill stopped after {done} rows", flush=True)
+    return 143
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,209 @@
+"""Whole pilots against a real Docker Engine and a real PostgreSQL: every way a pilot ends."""
+
+import json
+import signal
+from pathlib import Path
+
+from markdown_it import MarkdownIt
+
+from monitor.adapters.journal import read_journal
+from monitor.core.records import PilotEnded, Sample
+from monitor.core.report import SECTIONS
+from tests.integration.conftest import (
+    App,
+    Database,
+    monitor_env,
+    run_monitor,
+    start_monitor,
+    wait_for,
+)
+
+
+def _only(paths: list[Path]) -> Path:
+    assert len(paths) == 1, paths
+    return paths[0]
+
+
+def _report(logs: Path) -> str:
+    return _only(sorted(logs.glob("pilot_run_report_*.md"))).read_text()
+
+
+def _journal(logs: Path) -> list[object]:
+    return list(read_journal(_only(sorted(logs.glob("pilot_journal_*.jsonl")))))
+
+
+def _tables(markdown: str) -> dict[str, list[list[str]]]:
+    """Each h2 section's first table, as rows of cell texts (header row excluded)."""
+    tokens = MarkdownIt("commonmark").enable("table").parse(markdown)
+    tables: dict[str, list[list[str]]] = {}
+    section = ""
+    row: list[str] | None = None
+    in_body = False
+    for index, tok in enumerate(tokens):
+        if tok.type == "heading_open" and tok.tag == "h2":
+            section = tokens[index + 1].content
+        elif tok.type == "tbody_open":
+            in_body = True
+            tables.setdefault(section, [])
+        elif tok.type == "tbody_close":
+            in_body = False
+        elif in_body and tok.type == "tr_open":
+            row = []
+        elif in_body and tok.type == "inline" and row is not None:
+            row.append(tok.content)
+        elif in_body and tok.type == "tr_close" and row is not None:
+            tables[section].append(row)
+            row = None
+    return tables
+
+
+def test_budget_spent_stops_the_job_and_reports(database: Database, app: App, tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    result = run_monitor(monitor_env(database, app, logs), tmp_path, "run")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    samples = [line for line in lines if line.startswith("[") and "Status:" in line]
+    assert [line[: line.index("]") + 1] for line in samples] == [
+        "[  1/3]",
+        "[  2/3]",
+        "[  3/3]",
+        "[end/3]",
+    ]
+    assert len(samples) == 4
+    assert "\r" not in result.stdout
+    assert app.job_processes() == []
+
+    records = _journal(logs)
+    end = records[-1]
+    assert isinstance(end, PilotEnded)
+    assert (end.reason, end.job_stopped_by, end.job_gone) == ("budget", "TERM", True)
+    final = [record for record in records if isinstance(record, Sample)][-1]
+    assert final.final and final.total == database.scalar("SELECT count(*) FROM matches")
+    assert final.total > 0
+
+    markdown = _report(logs)
+    headings = [line[3:] for line in markdown.splitlines() if line.startswith("## ")]
+    assert headings == list(SECTIONS)
+    rows = _tables(markdown)["Samples"]
+    assert len(rows) == 4
+    assert rows[-1][4] == str(final.total)
+    assert "PASSED" in markdown
+    assert "it-Sup3r-s3cret" not in markdown + result.stdout + (logs / "backfill_pilot.log").read_text()
+    for line in (logs / _only(sorted(logs.glob("*.jsonl"))).name).read_text().splitlines():
+        assert "it-Sup3r-s3cret" not in line
+        json.loads(line)
+
+
+def test_job_finishing_by_itself_is_a_completed_pilot(
+    database: Database, app: App, tmp_path: Path
+) -> None:
+    logs = tmp_path / "logs"
+    env = monitor_env(
+        database, app, logs, duration="60s", interval="10s", job_env="JOB_RATE=20 JOB_STOP_AFTER=10"
+    )
+    result = run_monitor(env, tmp_path, "run")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "the job exited with code 0" in result.stdout
+    assert "backfill complete: 10 rows" in result.stdout  # the log's last lines are shown
+    end = _journal(logs)[-1]
+    assert isinstance(end, PilotEnded)
+    assert (end.reason, end.job_exit_code, end.job_stopped_by) == ("job_exit", 0, None)
+    assert end.elapsed_s < 5, "an exit must be noticed long before the 10 s interval"
+    assert "COMPLETED" in _report(logs)
+    assert database.scalar("SELECT count(*) FROM matches") == 10
+
+
+def test_job_crash_fails_the_pilot_with_its_exit_code(
+    database: Database, app: App, tmp_path: Path
+) -> None:
+    logs = tmp_path / "logs"
+    env = monitor_env(
+        database, app, logs, duration="60s", interval="2s", job_env="JOB_RATE=20 JOB_FAIL_AFTER=15"
+    )
+    result = run_monitor(env, tmp_path, "run")
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "the job exited with code 1" in result.stdout
+    assert "RuntimeError: injected failure after 15 rows" in result.stdout
+    markdown = _report(logs)
+    assert "FAILED: the job exited with code 1" in markdown
+    stats = dict((row[0], row[1]) for row in _tables(markdown)["Log analysis"])
+    assert stats["Tracebacks"] == "1"
+    assert int(stats["Error lines"]) >= 1
+    assert "Traceback (most recent call last)" in markdown
+
+
+def test_sigterm_stops_the_job_and_still_writes_the_report(
+    database: Database, app: App, tmp_path: Path
+) -> None:
+    logs = tmp_path / "logs"
+    env = monitor_env(database, app, logs, duration="10m", interval="1s", stop_grace="5s")
+    monitor = start_monitor(env, tmp_path, "run")
+    assert monitor.stdout is not None
+    seen: list[str] = []
+    for line in monitor.stdout:
+        seen.append(line)
+        if line.startswith("[  2/600]"):
+            break
+    assert app.job_processes(), "the job should be running before the signal"
+    monitor.send_signal(signal.SIGTERM)
+    rest, _ = monitor.communicate(timeout=30)
+    output = "".join(seen) + rest
+
+    assert monitor.returncode == 3, output
+    assert app.job_processes() == []
+    end = _journal(logs)[-1]
+    assert isinstance(end, PilotEnded)
+    assert (end.reason, end.job_stopped_by, end.job_gone) == ("signal", "TERM", True)
+    markdown = _report(logs)
+    assert "INTERRUPTED" in markdown and "SIGTERM" in markdown
+
+
+def test_a_job_ignoring_sigterm_is_killed_with_its_whole_process_group(
+    database: Database, app: App, tmp_path: Path
+) -> None:
+    logs = tmp_path / "logs"
+    env = monitor_env(
+        database,
+        app,
+        logs,
+        duration="4s",
+        interval="2s",
+        stop_grace="2s",
+        job_env="JOB_RATE=10 JOB_IGNORE_TERM=1 JOB_CHILD=1",
+    )
+    result = run_monitor(env, tmp_path, "run")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert app.job_processes() == []
+    end = _journal(logs)[-1]
+    assert isinstance(end, PilotEnded)
+    assert (end.job_stopped_by, end.job_gone, end.job_exit_code) == ("KILL", True, 137)
+    assert "had to be killed" in _report(logs)
+
+
+def test_the_job_runs_with_the_configured_user_and_workdir(
+    database: Database, app: App, tmp_path: Path
+) -> None:
+    logs = tmp_path / "logs"
+    env = monitor_env(
+        database,
+        app,
+        logs,
+        command="python insert_rows.py",
+        workdir="/job",
+        user="nobody",
+        duration="4s",
+        interval="2s",
+    )
+    monitor = start_monitor(env, tmp_path, "run")
+    assert wait_for(lambda: app.job_processes() != [], timeout=15)
+    owners = app.container.exec_run(
+        ["sh", "-c", "for p in /proc/[0-9]*; do grep -l insert_rows $p/cmdline >/dev/null 2>&1"
+         " && stat -c %U $p; done"]
+    )
+    output, _ = monitor.communicate(timeout=60)
+    assert monitor.returncode == 0, output
+    assert "nobody" in owners.output.decode()
