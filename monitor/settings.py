@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import unquote, urlsplit
 
+from dotenv import dotenv_values
 from pydantic import BeforeValidator, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from pydantic_settings.exceptions import SettingsError
@@ -117,6 +118,13 @@ class Settings(BaseSettings):
     def _blank_is_unset(cls, value: str | None) -> str | None:
         return value.strip() or None if value is not None else None
 
+    @field_validator("database_password", mode="before")
+    @classmethod
+    def _blank_password_is_unset(cls, value: Any) -> Any:
+        if isinstance(value, str) and not value:
+            return None
+        return value
+
     @field_validator("database_url")
     @classmethod
     def _database_url(cls, value: SecretStr) -> SecretStr:
@@ -162,7 +170,7 @@ def _parse_database_url(url: str, password: SecretStr | None) -> DatabaseTarget:
 
 def load_settings(env_file: str | None = ".env") -> Settings:
     """Settings from the environment, or ConfigError naming each bad variable."""
-    secrets_dir = os.environ.get(f"{ENV_PREFIX}SECRETS_DIR", DEFAULT_SECRETS_DIR)
+    secrets_dir = _secrets_dir(env_file)
     try:
         settings = Settings(
             _env_file=env_file,  # type: ignore[call-arg]
@@ -183,6 +191,16 @@ def load_settings(env_file: str | None = ".env") -> Settings:
     if problems:
         raise ConfigError(problems)
     return settings
+
+
+def _secrets_dir(env_file: str | None) -> str:
+    """PILOT_SECRETS_DIR must be known before the settings are read: environment, then .env."""
+    name = f"{ENV_PREFIX}SECRETS_DIR"
+    if name in os.environ:
+        return os.environ[name]
+    if env_file and Path(env_file).is_file():
+        return dotenv_values(env_file).get(name) or DEFAULT_SECRETS_DIR
+    return DEFAULT_SECRETS_DIR
 
 
 def _error_line(item: Any) -> str:

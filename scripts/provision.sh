@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Provision this machine for Pilot Monitor: Docker Engine, debootstrap, PostgreSQL 15.
+# Provision this machine for Pilot Monitor: Docker Engine, debootstrap, PostgreSQL 15, venv.
 # Idempotent and non-interactive; runs as root. A no-op (< 2 s) when all is in place.
 set -euo pipefail
 
@@ -19,6 +19,7 @@ command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
 if [ ! -x /usr/lib/postgresql/15/bin/initdb ] || [ ! -x /usr/lib/postgresql/15/bin/pg_ctl ]; then
     missing+=(postgresql-15)
 fi
+python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
 if [ ! -x /usr/lib/postgresql/15/bin/psql ]; then
     missing+=(postgresql-client-15)
 fi
@@ -32,7 +33,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
         "${missing[@]}" </dev/null
     log "installed: ${missing[*]}"
 else
-    log "packages present: docker.io debootstrap postgresql-15 postgresql-client-15"
+    log "packages present: docker.io debootstrap postgresql-15 postgresql-client-15 python3-venv"
 fi
 
 command -v dockerd >/dev/null 2>&1 || die "dockerd not found after install"

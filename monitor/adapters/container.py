@@ -48,10 +48,8 @@ def find_app_container(
         for container in client.containers.list(all=True, filters={"label": labels})
         if container.labels.get(ONEOFF_LABEL) != "True"
     ]
-    where = f"compose project {project!r}" if project else "any compose project"
     if not found:
-        setting = "PILOT_COMPOSE_PROJECT" if project else "PILOT_APP_SERVICE"
-        raise LocateError(setting, f"no container of service {service!r} in {where}")
+        raise _not_found(client, project, service)
     projects = sorted({container.labels.get(PROJECT_LABEL, "?") for container in found})
     if len(projects) > 1:
         raise LocateError(
@@ -63,6 +61,24 @@ def find_app_container(
         return _running(found[0], "PILOT_APP_SERVICE")
     running.sort(key=lambda container: int(container.labels.get(NUMBER_LABEL, "0") or 0))
     return AppContainer(str(running[0].id), str(running[0].name))
+
+
+def _not_found(client: docker.DockerClient, project: str | None, service: str) -> LocateError:
+    """Says which of project and service is wrong, listing what does exist."""
+    if project:
+        members = client.containers.list(all=True, filters={"label": f"{PROJECT_LABEL}={project}"})
+        if not members:
+            return LocateError(
+                "PILOT_COMPOSE_PROJECT", f"no compose project {project!r} on this Engine"
+            )
+        services = sorted({member.labels.get(SERVICE_LABEL, "?") for member in members})
+        return LocateError(
+            "PILOT_APP_SERVICE",
+            f"no service {service!r} in compose project {project!r} (it has {', '.join(services)})",
+        )
+    return LocateError(
+        "PILOT_APP_SERVICE", f"no container of service {service!r} in any compose project"
+    )
 
 
 def _running(container: Container, setting: str) -> AppContainer:
