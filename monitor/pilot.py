@@ -8,16 +8,19 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+import docker.errors
+import psycopg2
+
 from monitor.adapters.clock import SystemClock
 from monitor.adapters.counter import CountError
 from monitor.adapters.files import read_log, write_new
 from monitor.adapters.job import ExecJob, JobError
 from monitor.adapters.journal import Journal, read_journal
 from monitor.core import report
-from monitor.core.analysis import EXIT_CONFIG, summarise
+from monitor.core.analysis import EXIT_CONFIG, EXIT_FAILED, summarise
 from monitor.core.console import closing_lines
 from monitor.core.joblog import TAIL_LINES
-from monitor.core.records import PilotEnded, PilotStarted
+from monitor.core.records import EndReason, PilotEnded, PilotStarted
 from monitor.preflight import Stack, preflight
 from monitor.settings import Settings, describe
 from monitor.watch import Plan, StopRequest, Watch
@@ -50,7 +53,11 @@ def _pilot(settings: Settings, stack: Stack, stop: StopRequest, emit: Callable[[
     journal_path = _fresh_path(logs, f"{JOURNAL_STEM}{stamp}", ".jsonl")
     run_id = journal_path.stem.removeprefix(JOURNAL_STEM)
     job_log = logs / JOB_LOG_NAME
-    baseline = stack.counter.take_baseline()
+    try:
+        baseline = stack.counter.take_baseline()
+    except psycopg2.Error as error:
+        emit(f"PILOT_DATABASE_URL: the initial count failed, nothing was started: {error}".strip())
+        return EXIT_FAILED
     job = ExecJob(
         stack.client.api,
         stack.container.id,
@@ -107,6 +114,8 @@ def _pilot(settings: Settings, stack: Stack, stop: StopRequest, emit: Callable[[
     )
     emit(f"[monitor] pilot {run_id}: {settings.table} has {baseline.rows} rows")
     try:
+        if stop.event.is_set():
+            raise JobError(f"not started: {stop.reason} before the start")
         pid = job.start()
         watch.event(
             "job_started",
@@ -115,9 +124,11 @@ def _pilot(settings: Settings, stack: Stack, stop: StopRequest, emit: Callable[[
             pidfile=job.pidfile,
         )
         end = watch.run()
-    except JobError as error:
+    except (JobError, docker.errors.APIError) as error:
         watch.event("job_not_started", f"the job could not be started: {error}")
-        end = PilotEnded(clock.now(), watch.elapsed(), "error", None, None, True, str(error))
+        reason: EndReason = "signal" if stop.event.is_set() else "error"
+        gone = not job.status().running
+        end = PilotEnded(clock.now(), watch.elapsed(), reason, None, None, gone, str(error))
         journal.append(end)
     finally:
         journal.close()

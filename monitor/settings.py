@@ -152,9 +152,11 @@ def _parse_database_url(url: str, password: SecretStr | None) -> DatabaseTarget:
     # Messages here never include the URL: it carries the password.
     try:
         parts = urlsplit(url)
-        port = parts.port or 5432
+        port = 5432 if parts.port is None else parts.port
     except ValueError:
         raise ValueError("is not a URL like postgresql://user:password@host:5432/dbname") from None
+    if not 0 < port < 65536:
+        raise ValueError(f"port must be 1 to 65535, got {port}")
     if parts.scheme not in ("postgresql", "postgres"):
         raise ValueError(f"scheme must be postgresql://, got {parts.scheme or 'none'}")
     if not parts.hostname:

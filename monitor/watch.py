@@ -195,38 +195,27 @@ class Watch:
             return False
 
     def _finish(self, reason: EndReason, detail: str) -> PilotEnded:
-        status = self.job.status()
+        exit_code: int | None = None
         if reason == "job_exit":
-            self.event(
-                "job_exited",
-                f"the job exited with code {status.exit_code}",
-                exit_code=status.exit_code,
-            )
+            exit_code = self.job.status().exit_code
+            self.event("job_exited", f"the job exited with code {exit_code}", exit_code=exit_code)
         else:
             self.event(
                 "stopping",
                 f"stopping the job ({detail}): SIGTERM, then SIGKILL after"
                 f" {format_duration(self.plan.stop_grace_s)}",
             )
-        stop = self.job.stop(self.plan.stop_grace_s)
-        exit_code = status.exit_code if reason == "job_exit" else stop.exit_code
-        if stop.signal:
-            self.event(
-                "job_stopped" if stop.gone else "job_not_stopped",
-                f"the job {'is gone' if stop.gone else 'could NOT be confirmed gone'} after"
-                f" SIG{stop.signal} (exit code {stop.exit_code})",
-                signal=stop.signal,
-                exit_code=stop.exit_code,
-                gone=stop.gone,
-            )
+        signal, stopped_code, gone = self._stop()
+        if reason != "job_exit":
+            exit_code = stopped_code
         self._sample(final=True)
         end = PilotEnded(
             at=self.clock.now(),
             elapsed_s=self.elapsed(),
             reason=reason,
             job_exit_code=exit_code,
-            job_stopped_by=stop.signal,
-            job_gone=stop.gone,
+            job_stopped_by=signal,
+            job_gone=gone,
             detail=detail,
         )
         self.journal.append(end)

@@ -81,24 +81,15 @@ def start_progress(baseline: int) -> Progress:
 def measure(progress: Progress, sample: Sample) -> tuple[Interval, Progress]:
     """One sample's interval row, and the progress the next sample is measured against."""
     span = sample.elapsed_s - progress.last_elapsed_s
-    if sample.total is None:
-        row = Interval(
-            index=sample.index,
-            at=sample.at,
-            elapsed_s=sample.elapsed_s,
-            span_s=span,
-            job_running=sample.job_running,
-            total=None,
-            added=None,
-            delta=None,
-            rate_per_min=None,
-            average_per_min=None,
-            error=sample.error,
-            final=sample.final,
-        )
-        return row, progress
-    delta = sample.total - progress.last_total
-    added = sample.total - progress.baseline
+    delta = added = None
+    rate = average = None
+    following = progress
+    if sample.total is not None:
+        delta = sample.total - progress.last_total
+        added = sample.total - progress.baseline
+        rate = _per_minute(delta, span)
+        average = _per_minute(added, sample.elapsed_s)
+        following = Progress(progress.baseline, sample.total, sample.elapsed_s)
     row = Interval(
         index=sample.index,
         at=sample.at,
@@ -108,12 +99,12 @@ def measure(progress: Progress, sample: Sample) -> tuple[Interval, Progress]:
         total=sample.total,
         added=added,
         delta=delta,
-        rate_per_min=_per_minute(delta, span),
-        average_per_min=_per_minute(added, sample.elapsed_s),
+        rate_per_min=rate,
+        average_per_min=average,
         error=sample.error,
         final=sample.final,
     )
-    return row, Progress(progress.baseline, sample.total, sample.elapsed_s)
+    return row, following
 
 
 def _per_minute(rows: int, seconds: float) -> float | None:

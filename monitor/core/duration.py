@@ -27,7 +27,7 @@ def parse_duration(text: str) -> float:
 
 
 def format_duration(seconds: float) -> str:
-    """Compact and exact to the second: 3725 -> '1h 2m 5s', 42.4 -> '42s'."""
+    """Compact: 3725 -> '1h 2m 5s'; under a minute 3 significant digits: 6.432 -> '6.43s'."""
     if seconds < 60:
         return f"{seconds:.3g}s"
     total = round(seconds)

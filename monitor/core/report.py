@@ -1,5 +1,6 @@
 """The Markdown report: a pure rendering of a pilot's summary and its job log digest."""
 
+import shlex
 from datetime import UTC, datetime
 
 from monitor.core.analysis import Interval, PilotSummary
@@ -57,8 +58,8 @@ def _executive(summary: PilotSummary) -> list[str]:
         f" of a {format_duration(start.duration_s)} budget |",
         f"| Job | {_cell(job_state(summary))} |",
         f"| Job exit code | {_value(end.job_exit_code if end else None)} |",
-        f"| Container | `{_cell(start.container)}` |",
-        f"| Command | `{_cell(' '.join(start.command))}` |",
+        f"| Container | {_code(start.container)} |",
+        f"| Command | {_code(shlex.join(start.command))} |",
         "",
     ]
 
@@ -139,7 +140,7 @@ def _log(log: LogDigest | None) -> list[str]:
     lines += [
         "| | |",
         "|---|---|",
-        f"| File | `{_cell(log.path)}` |",
+        f"| File | {_code(log.path)} |",
         f"| Size | {log.size_bytes} bytes |",
         f"| Lines (this run) | {log.lines} |",
         f"| Error lines | {log.error_lines} |",
@@ -160,7 +161,7 @@ def conclusions(summary: PilotSummary, log: LogDigest | None) -> list[str]:
     outcome = summary.verdict.outcome
     if end is not None and not end.job_gone:
         found.append(
-            f"The job may still be running in `{start.container}`: check it before anything"
+            f"The job may still be running in {_code(start.container)}: check it before anything"
             " else, and stop it by hand if needed."
         )
     if outcome == "passed":
@@ -194,7 +195,7 @@ def conclusions(summary: PilotSummary, log: LogDigest | None) -> list[str]:
         )
     if log is not None:
         if log.error_lines or log.tracebacks:
-            first = f" The first: `{_cell(log.first_error)}`." if log.first_error else ""
+            first = f" The first: {_code(log.first_error)}." if log.first_error else ""
             found.append(
                 f"The job logged {log.error_lines} error line(s) and {log.tracebacks}"
                 f" traceback(s) in {log.lines} lines.{first}"
@@ -247,7 +248,7 @@ def _settings(summary: PilotSummary) -> list[str]:
     if not summary.start.settings:
         return []
     lines = [f"## {SECTIONS[6]}", "", "| Setting | Value |", "|---|---|"]
-    lines += [f"| `{name}` | `{_cell(value)}` |" for name, value in summary.start.settings]
+    lines += [f"| {_code(name)} | {_code(value)} |" for name, value in summary.start.settings]
     return [*lines, ""]
 
 
@@ -271,6 +272,13 @@ def _value(value: int | None) -> str:
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _code(text: str) -> str:
+    """A code span that survives backticks and pipes in the text, even inside a table."""
+    ticks = "`" * (_longest_backtick_run((text,)) + 1)
+    padded = f" {text} " if text.startswith("`") or text.endswith("`") or ticks != "`" else text
+    return f"{ticks}{_cell(padded)}{ticks}"
 
 
 def _longest_backtick_run(lines: tuple[str, ...]) -> int:

@@ -4,6 +4,7 @@ Nothing here skips: a missing Engine or server is an error, so CI can never go g
 without having exercised them. `.ci/run` (through `make test`) provisions both.
 """
 
+import contextlib
 import os
 import secrets
 import shutil
@@ -62,33 +63,51 @@ class PostgresServer:
         pwfile.write_text(SUPERUSER_PASSWORD)
         shutil.chown(pwfile, "postgres", "postgres")
         self._as_postgres(
-            str(PG_BIN / "initdb"), "-D", str(self.data), "-U", "postgres",
-            "--auth-local=trust", "--auth-host=scram-sha-256", f"--pwfile={pwfile}",
-            "--no-sync", "-E", "UTF8",
+            str(PG_BIN / "initdb"),
+            "-D",
+            str(self.data),
+            "-U",
+            "postgres",
+            "--auth-local=trust",
+            "--auth-host=scram-sha-256",
+            f"--pwfile={pwfile}",
+            "--no-sync",
+            "-E",
+            "UTF8",
         )
         pwfile.unlink()
 
     def _as_postgres(self, *argv: str) -> None:
         subprocess.run(
             ["runuser", "-u", "postgres", "--", *argv],
-            check=True, capture_output=True, cwd=self.root, stdin=subprocess.DEVNULL,
+            check=True,
+            capture_output=True,
+            cwd=self.root,
+            stdin=subprocess.DEVNULL,
         )
 
     def start(self) -> None:
         options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
         self._as_postgres(
-            str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.root / "log"),
-            "-o", options, "-w", "-t", "30", "start",
+            str(PG_BIN / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.root / "log"),
+            "-o",
+            options,
+            "-w",
+            "-t",
+            "30",
+            "start",
         )
 
     def stop(self) -> None:
         self._as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
 
     def destroy(self) -> None:
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):
             self.stop()
-        except subprocess.CalledProcessError:
-            pass
         shutil.rmtree(self.root, ignore_errors=True)
 
     def url(self, dbname: str, user: str = "postgres", password: str = SUPERUSER_PASSWORD) -> str:
@@ -173,7 +192,9 @@ def docker_client() -> Iterator[docker.DockerClient]:
 
 @pytest.fixture(scope="session")
 def base_image(docker_client: docker.DockerClient) -> str:
-    subprocess.run(["bash", str(ROOT / "images/base/build.sh")], check=True, stdin=subprocess.DEVNULL)
+    subprocess.run(
+        ["bash", str(ROOT / "images/base/build.sh")], check=True, stdin=subprocess.DEVNULL
+    )
     docker_client.images.get(BASE_IMAGE)
     return BASE_IMAGE
 
@@ -228,11 +249,7 @@ def app(docker_client: docker.DockerClient, base_image: str) -> Iterator[App]:
 def monitor_env(database: Database, app: App, logs: Path, **settings: str) -> dict[str, str]:
     """The environment of a `python -m monitor` run against the test stack."""
     job_env = f"JOB_DSN={database.url} " + settings.pop("job_env", "JOB_RATE=10")
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith("PILOT_")
-    }
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PILOT_")}
     env.update(
         PYTHONPATH=str(ROOT),
         PYTHONUNBUFFERED="1",
@@ -255,7 +272,12 @@ def run_monitor(
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "monitor", *args],
-        env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout,
+        check=False,
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
         stdin=subprocess.DEVNULL,
     )
 
@@ -263,7 +285,11 @@ def run_monitor(
 def start_monitor(env: dict[str, str], cwd: Path, *args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "monitor", *args],
-        env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
         stdin=subprocess.DEVNULL,
     )
 

@@ -8,7 +8,7 @@ import pytest
 from monitor.adapters.counter import CountError, TableCounter
 from monitor.core.table import parse_table_name
 from monitor.settings import _parse_database_url
-from tests.integration.conftest import Database, PostgresServer
+from tests.integration.conftest import Database, PostgresServer, make_database
 
 
 def _counter(database: Database, table: str = "matches") -> TableCounter:
@@ -17,12 +17,16 @@ def _counter(database: Database, table: str = "matches") -> TableCounter:
 
 
 def test_watermark_count_equals_count_star_under_inserts_and_updates(database: Database) -> None:
-    database.execute("INSERT INTO matches (fotmob_id) SELECT 'old-' || g FROM generate_series(1, 500) g")
+    database.execute(
+        "INSERT INTO matches (fotmob_id) SELECT 'old-' || g FROM generate_series(1, 500) g"
+    )
     counter = _counter(database)
     baseline = counter.take_baseline()
     assert (baseline.rows, baseline.key, baseline.watermark) == (500, "id", 500)
 
-    database.execute("INSERT INTO matches (fotmob_id) SELECT 'new-' || g FROM generate_series(1, 37) g")
+    database.execute(
+        "INSERT INTO matches (fotmob_id) SELECT 'new-' || g FROM generate_series(1, 37) g"
+    )
     database.execute("UPDATE matches SET status = 'finished' WHERE id <= 100")
     database.execute("BEGIN; INSERT INTO matches (fotmob_id) VALUES ('rolled-back'); ROLLBACK")
     assert counter.count(1.0, threading.Event()) == 537
@@ -62,8 +66,6 @@ def test_the_monitor_session_cannot_write(database: Database) -> None:
 
 
 def test_a_database_outage_is_an_error_never_a_zero(own_pg_server: PostgresServer) -> None:
-    from tests.integration.conftest import make_database
-
     database = Database(own_pg_server, make_database(own_pg_server))
     database.execute("INSERT INTO matches (fotmob_id) VALUES ('a')")
     counter = _counter(database)

@@ -39,7 +39,9 @@ def test_a_database_outage_is_recorded_as_missing_samples(
     output = "".join(lines)
 
     assert monitor.returncode == 0, output
-    samples = [record for record in read_journal(next(logs.glob("*.jsonl"))) if isinstance(record, Sample)]
+    samples = [
+        record for record in read_journal(next(logs.glob("*.jsonl"))) if isinstance(record, Sample)
+    ]
     missing = [sample for sample in samples if sample.total is None]
     assert 1 <= len(missing) <= 4, output
     assert all(sample.error for sample in missing)
@@ -50,7 +52,9 @@ def test_a_database_outage_is_recorded_as_missing_samples(
     assert "Database outage" in report and "missing" in report
 
 
-def test_report_command_rebuilds_from_the_journal(database: Database, app: App, tmp_path: Path) -> None:
+def test_report_command_rebuilds_from_the_journal(
+    database: Database, app: App, tmp_path: Path
+) -> None:
     logs = tmp_path / "logs"
     env = monitor_env(database, app, logs, duration="2s", interval="1s")
     assert run_monitor(env, tmp_path, "run").returncode == 0

@@ -2,6 +2,7 @@
 
 import json
 import signal
+import time
 from pathlib import Path
 
 from markdown_it import MarkdownIt
@@ -57,7 +58,9 @@ def _tables(markdown: str) -> dict[str, list[list[str]]]:
     return tables
 
 
-def test_budget_spent_stops_the_job_and_reports(database: Database, app: App, tmp_path: Path) -> None:
+def test_budget_spent_stops_the_job_and_reports(
+    database: Database, app: App, tmp_path: Path
+) -> None:
     logs = tmp_path / "logs"
     result = run_monitor(monitor_env(database, app, logs), tmp_path, "run")
 
@@ -89,7 +92,10 @@ def test_budget_spent_stops_the_job_and_reports(database: Database, app: App, tm
     assert len(rows) == 4
     assert rows[-1][4] == str(final.total)
     assert "PASSED" in markdown
-    assert "it-Sup3r-s3cret" not in markdown + result.stdout + (logs / "backfill_pilot.log").read_text()
+    assert (
+        "it-Sup3r-s3cret"
+        not in markdown + result.stdout + (logs / "backfill_pilot.log").read_text()
+    )
     for line in (logs / _only(sorted(logs.glob("*.jsonl"))).name).read_text().splitlines():
         assert "it-Sup3r-s3cret" not in line
         json.loads(line)
@@ -148,9 +154,13 @@ def test_sigterm_stops_the_job_and_still_writes_the_report(
         if line.startswith("[  2/600]"):
             break
     assert app.job_processes(), "the job should be running before the signal"
+    signalled = time.monotonic()
     monitor.send_signal(signal.SIGTERM)
     rest, _ = monitor.communicate(timeout=30)
     output = "".join(seen) + rest
+    took = time.monotonic() - signalled
+    print(f"SIGTERM to exit with the report on disk: {took:.2f} s")
+    assert took < 5 + 5, "job stop and report must fit in the grace period plus a margin"
 
     assert monitor.returncode == 3, output
     assert app.job_processes() == []
@@ -201,8 +211,12 @@ def test_the_job_runs_with_the_configured_user_and_workdir(
     monitor = start_monitor(env, tmp_path, "run")
     assert wait_for(lambda: app.job_processes() != [], timeout=15)
     owners = app.container.exec_run(
-        ["sh", "-c", "for p in /proc/[0-9]*; do grep -l insert_rows $p/cmdline >/dev/null 2>&1"
-         " && stat -c %U $p; done"]
+        [
+            "sh",
+            "-c",
+            "for p in /proc/[0-9]*; do grep -l insert_rows $p/cmdline >/dev/null 2>&1"
+            " && stat -c %U $p; done",
+        ]
     )
     output, _ = monitor.communicate(timeout=60)
     assert monitor.returncode == 0, output

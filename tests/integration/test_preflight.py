@@ -12,7 +12,9 @@ SECRET = SUPERUSER_PASSWORD
 def _assert_refused(result, setting: str, app: App, logs: Path) -> None:  # type: ignore[no-untyped-def]
     assert result.returncode == 2, result.stdout + result.stderr
     lines = [line for line in result.stdout.splitlines() if line.strip()]
-    assert lines and all(line.startswith("PILOT_") or line.startswith("DOCKER_HOST") for line in lines), lines
+    assert lines and all(
+        line.startswith("PILOT_") or line.startswith("DOCKER_HOST") for line in lines
+    ), lines
     assert any(line.startswith(f"{setting}:") for line in lines), lines
     assert SECRET not in result.stdout + result.stderr
     assert "Traceback" not in result.stderr
@@ -111,7 +113,10 @@ def test_unwritable_logs_folder_is_refused(database: Database, app: App, tmp_pat
         ({"interval": "-5"}, "PILOT_INTERVAL"),
         ({"interval": "2m", "duration": "1m"}, "PILOT_INTERVAL"),
         ({"table": "matches; DROP TABLE matches"}, "PILOT_TABLE"),
-        ({"database_url": f"postgresql://postgres:{SECRET}@127.0.0.1:notaport/x"}, "PILOT_DATABASE_URL"),
+        (
+            {"database_url": f"postgresql://postgres:{SECRET}@127.0.0.1:notaport/x"},
+            "PILOT_DATABASE_URL",
+        ),
         ({"command": "  "}, "PILOT_COMMAND"),
         ({"stop_grace": "soon"}, "PILOT_STOP_GRACE"),
     ],
@@ -131,7 +136,14 @@ def test_check_prints_every_check(database: Database, app: App, tmp_path: Path) 
     assert result.returncode == 0, result.stdout
     checks = [line for line in result.stdout.splitlines() if line.startswith("✅")]
     names = [line.split(maxsplit=1)[1][:15].strip() for line in checks]
-    assert names == ["logs folder", "docker engine", "app container", "command", "database", "table"]
+    assert names == [
+        "logs folder",
+        "docker engine",
+        "app container",
+        "command",
+        "database",
+        "table",
+    ]
     assert "PILOT_DATABASE_URL=postgresql://postgres:***@" in result.stdout
     assert SECRET not in result.stdout
     assert app.job_processes() == []

@@ -10,17 +10,17 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import psycopg2
 
-stopping = False
+stop = threading.Event()
 
 
 def on_term(_signum, _frame):
-    global stopping
     print("received SIGTERM, finishing the current row", flush=True)
-    stopping = True
+    stop.set()
 
 
 def connect():
@@ -47,7 +47,7 @@ def main():
     print(f"backfill started: pid {os.getpid()}, {rate} rows/s", flush=True)
     connection = connect()
     done = 0
-    while not stopping:
+    while not stop.is_set():
         try:
             with connection.cursor() as cursor:
                 cursor.execute(
