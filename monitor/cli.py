@@ -7,7 +7,7 @@ from pathlib import Path
 from types import FrameType
 
 from monitor.core.analysis import EXIT_CONFIG, EXIT_FAILED, EXIT_OK
-from monitor.pilot import run_pilot, write_report
+from monitor.pilot import rebuild_report, run_pilot
 from monitor.preflight import preflight
 from monitor.settings import ConfigError, Settings, describe, load_settings
 from monitor.watch import StopRequest
@@ -72,7 +72,7 @@ def _check(settings: Settings) -> int:
 
 def _report(journal: Path) -> int:
     try:
-        path = write_report(journal)
+        path = rebuild_report(journal)
     except (OSError, ValueError) as error:
         _say(f"JOURNAL: cannot rebuild the report from {journal}: {error}")
         return EXIT_FAILED

@@ -13,13 +13,13 @@ import psycopg2
 
 from monitor.adapters.clock import SystemClock
 from monitor.adapters.counter import CountError
-from monitor.adapters.files import read_log, write_new
+from monitor.adapters.files import read_log, start_log_section, write_new
 from monitor.adapters.job import ExecJob, JobError
 from monitor.adapters.journal import Journal, read_journal
 from monitor.core import report
-from monitor.core.analysis import EXIT_CONFIG, EXIT_FAILED, summarise
+from monitor.core.analysis import EXIT_CONFIG, EXIT_FAILED, PilotSummary, summarise
 from monitor.core.console import closing_lines
-from monitor.core.joblog import TAIL_LINES
+from monitor.core.duration import format_duration
 from monitor.core.records import EndReason, PilotEnded, PilotStarted
 from monitor.preflight import Stack, preflight
 from monitor.settings import Settings, describe
@@ -47,17 +47,23 @@ def run_pilot(settings: Settings, stop: StopRequest, emit: Callable[[str], None]
 
 def _pilot(settings: Settings, stack: Stack, stop: StopRequest, emit: Callable[[str], None]) -> int:
     clock = SystemClock()
-    started_at = clock.now()
-    stamp = datetime.fromtimestamp(started_at, tz=UTC).strftime("%Y%m%d_%H%M%S")
-    logs = settings.logs_dir
-    journal_path = _fresh_path(logs, f"{JOURNAL_STEM}{stamp}", ".jsonl")
-    run_id = journal_path.stem.removeprefix(JOURNAL_STEM)
-    job_log = logs / JOB_LOG_NAME
     try:
         baseline = stack.counter.take_baseline()
     except psycopg2.Error as error:
         emit(f"PILOT_DATABASE_URL: the initial count failed, nothing was started: {error}".strip())
         return EXIT_FAILED
+    started_at = clock.now()
+    stamp = datetime.fromtimestamp(started_at, tz=UTC).strftime("%Y%m%d_%H%M%S")
+    journal_path = _fresh_path(settings.logs_dir, f"{JOURNAL_STEM}{stamp}", ".jsonl")
+    run_id = journal_path.stem.removeprefix(JOURNAL_STEM)
+    container = stack.container.name
+    command = shlex.join(settings.argv)
+    job_log = settings.logs_dir / JOB_LOG_NAME
+    log_offset = start_log_section(
+        job_log,
+        f"===== pilot {run_id} | {report.timestamp(started_at)} | container {container}"
+        f" | command {command} =====",
+    )
     job = ExecJob(
         stack.client.api,
         stack.container.id,
@@ -68,94 +74,98 @@ def _pilot(settings: Settings, stack: Stack, stop: StopRequest, emit: Callable[[
         user=settings.user,
         environment=settings.job_env,
     )
-    container = stack.container.name
-    command = shlex.join(settings.argv)
-    with job_log.open("a", encoding="utf-8") as log:
-        log.write(
-            f"\n===== pilot {run_id} | {report.timestamp(started_at)} | container {container}"
-            f" | command {command} =====\n"
-        )
-    log_offset = job_log.stat().st_size
     journal = Journal(journal_path)
-    started_monotonic = clock.monotonic()
-    journal.append(
-        PilotStarted(
-            run_id=run_id,
-            at=started_at,
+    try:
+        plan = Plan(
             duration_s=settings.duration,
             interval_s=settings.interval,
-            table=settings.table,
+            stop_grace_s=settings.stop_grace,
+            planned_samples=settings.planned_samples,
+            started_monotonic=clock.monotonic(),
+        )
+        journal.append(
+            PilotStarted(
+                run_id=run_id,
+                at=started_at,
+                duration_s=settings.duration,
+                interval_s=settings.interval,
+                table=settings.table,
+                baseline_rows=baseline.rows,
+                counting=baseline.describe(),
+                container=container,
+                command=tuple(settings.argv),
+                job_log=str(job_log),
+                job_log_offset=log_offset,
+                settings=tuple(describe(settings)),
+            )
+        )
+        emit(
+            f"[monitor] pilot {run_id}: {settings.table} has {baseline.rows} rows; a sample every"
+            f" {format_duration(settings.interval)} for {format_duration(settings.duration)}"
+        )
+        watch = Watch(
+            plan,
+            job=job,
+            counter=stack.counter,
+            journal=journal,
+            clock=clock,
+            emit=emit,
+            stop=stop,
             baseline_rows=baseline.rows,
-            counting=baseline.describe(),
-            container=stack.container.name,
-            command=tuple(settings.argv),
-            job_log=str(job_log),
-            job_log_offset=log_offset,
-            settings=tuple(describe(settings)),
+            count_errors=(CountError,),
         )
-    )
-    plan = Plan(
-        duration_s=settings.duration,
-        interval_s=settings.interval,
-        stop_grace_s=settings.stop_grace,
-        planned_samples=settings.planned_samples,
-        started_monotonic=started_monotonic,
-    )
-    watch = Watch(
-        plan,
-        job=job,
-        counter=stack.counter,
-        journal=journal,
-        clock=clock,
-        emit=emit,
-        stop=stop,
-        baseline_rows=baseline.rows,
-        count_errors=(CountError,),
-    )
-    emit(f"[monitor] pilot {run_id}: {settings.table} has {baseline.rows} rows")
-    try:
-        if stop.event.is_set():
-            raise JobError(f"not started: {stop.reason} before the start")
-        pid = job.start()
-        watch.event(
-            "job_started",
-            f"started `{command}` in {container} (pid {pid} in the container)",
-            pid=pid,
-            pidfile=job.pidfile,
-        )
-        end = watch.run()
-    except (JobError, docker.errors.APIError) as error:
-        watch.event("job_not_started", f"the job could not be started: {error}")
-        reason: EndReason = "signal" if stop.event.is_set() else "error"
-        gone = not job.status().running
-        end = PilotEnded(clock.now(), watch.elapsed(), reason, None, None, gone, str(error))
-        journal.append(end)
+        end = _start_and_watch(job, watch, stop, f"`{command}` in {container}")
     finally:
         journal.close()
     if end.reason == "job_exit":
         digest = read_log(job_log, log_offset)
         if digest is not None:
-            emit(f"[monitor] last {min(TAIL_LINES, len(digest.tail))} lines of {job_log}:")
+            emit(f"[monitor] last {len(digest.tail)} lines of {job_log}:")
             for line in digest.tail:
                 emit(f"    {line}")
+    return _conclude(journal_path, emit)
+
+
+def _start_and_watch(job: ExecJob, watch: Watch, stop: StopRequest, what: str) -> PilotEnded:
+    """Starts the job once and watches it to the end; a failed start still ends the journal."""
     try:
-        path: Path | None = write_report(journal_path)
+        if stop.event.is_set():
+            raise JobError(f"{stop.reason} before the start")
+        pid = job.start()
+    except (JobError, docker.errors.APIError) as error:
+        watch.event("job_not_started", f"the job was not started: {error}")
+        reason: EndReason = "signal" if stop.event.is_set() else "error"
+        gone = not job.status().running
+        end = PilotEnded(watch.clock.now(), watch.elapsed(), reason, None, None, gone, str(error))
+        watch.journal.append(end)
+        return end
+    watch.event("job_started", f"started {what} (pid {pid} in the container)", pid=pid)
+    return watch.run()
+
+
+def _conclude(journal_path: Path, emit: Callable[[str], None]) -> int:
+    """Writes the report from the journal on disk and says how the pilot went."""
+    summary = summarise(read_journal(journal_path))
+    try:
+        path: Path | None = write_report(summary, journal_path.parent)
     except OSError as error:
         emit(f"[monitor] the report could NOT be written: {error}")
         path = None
-    summary = summarise(read_journal(journal_path))
     for line in closing_lines(summary, str(path) if path else None):
         emit(line)
     code = summary.verdict.exit_code
-    return code if path else max(code, 1)
+    return code if path else max(code, EXIT_FAILED)
 
 
-def write_report(journal_path: Path) -> Path:
-    """Renders the report from the journal on disk (the source of truth) beside it."""
-    summary = summarise(read_journal(journal_path))
+def write_report(summary: PilotSummary, directory: Path) -> Path:
     log = read_log(Path(summary.start.job_log), summary.start.job_log_offset)
     stem = f"{REPORT_STEM}{summary.start.run_id}"
-    return write_new(journal_path.parent, stem, ".md", report.render(summary, log))
+    return write_new(directory, stem, ".md", report.render(summary, log))
+
+
+def rebuild_report(journal_path: Path) -> Path:
+    """The report again, from the journal alone: it is the source of truth."""
+    return write_report(summarise(read_journal(journal_path)), journal_path.parent)
 
 
 def _fresh_path(directory: Path, stem: str, suffix: str) -> Path:

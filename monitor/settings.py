@@ -31,10 +31,11 @@ def _environment(value: Any) -> Any:
     if not isinstance(value, str):
         return value
     pairs = {}
-    for word in shlex.split(value):
+    for number, word in enumerate(shlex.split(value), start=1):
         key, sep, item = word.partition("=")
         if not sep or not key.isidentifier():
-            raise ValueError(f"{word!r} is not KEY=VALUE (write e.g. LOG_LEVEL=INFO BATCH=50)")
+            # The word itself is not echoed: job variables often carry tokens.
+            raise ValueError(f"word {number} is not KEY=VALUE (write e.g. LOG_LEVEL=INFO BATCH=50)")
         pairs[key] = item
     return pairs
 

@@ -194,10 +194,16 @@ class Watch:
         except Exception:  # the Engine may be why the pilot is ending
             return False
 
+    def _exit_code(self) -> int | None:
+        try:
+            return self.job.status().exit_code
+        except Exception:  # an unknown code is reported as such, not as a crash
+            return None
+
     def _finish(self, reason: EndReason, detail: str) -> PilotEnded:
         exit_code: int | None = None
         if reason == "job_exit":
-            exit_code = self.job.status().exit_code
+            exit_code = self._exit_code()
             self.event("job_exited", f"the job exited with code {exit_code}", exit_code=exit_code)
         else:
             self.event(

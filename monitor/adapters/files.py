@@ -43,6 +43,13 @@ def check_writable(directory: Path) -> None:
     os.unlink(probe)
 
 
+def start_log_section(path: Path, header: str) -> int:
+    """Appends a run's header line to the job log; returns the offset where its output starts."""
+    with path.open("a", encoding="utf-8") as log:
+        log.write(f"\n{header}\n")
+        return log.tell()
+
+
 def read_log(path: Path, offset: int) -> LogDigest | None:
     """Digest of the job log from ``offset`` on (this run's part); None if it is unreadable."""
     try:

@@ -37,6 +37,7 @@ def test_a_database_outage_is_recorded_as_missing_samples(
     monitor.wait(timeout=60)
     reader.join(timeout=5)
     output = "".join(lines)
+    print(output)
 
     assert monitor.returncode == 0, output
     samples = [

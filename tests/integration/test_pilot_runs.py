@@ -63,6 +63,7 @@ def test_budget_spent_stops_the_job_and_reports(
 ) -> None:
     logs = tmp_path / "logs"
     result = run_monitor(monitor_env(database, app, logs), tmp_path, "run")
+    print(result.stdout)
 
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()

@@ -87,13 +87,9 @@ class Build:
         )
 
     @classmethod
-    def regular(
-        cls, totals: list[int | None], *, interval: float = 60.0
-    ) -> list[Sample]:
+    def regular(cls, totals: list[int | None], *, interval: float = 60.0) -> list[Sample]:
         """One sample per interval: totals[i] taken at (i + 1) * interval."""
-        return [
-            cls.sample(i + 1, (i + 1) * interval, total) for i, total in enumerate(totals)
-        ]
+        return [cls.sample(i + 1, (i + 1) * interval, total) for i, total in enumerate(totals)]
 
 
 @pytest.fixture

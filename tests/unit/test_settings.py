@@ -262,7 +262,7 @@ def test_dotenv_in_working_directory_is_read(clean_env: Path) -> None:
         "POSTGRES_PASSWORD=not-ours\n"
         "PILOT_DURATION=15m\n"
         "PILOT_TABLE=public.matches\n"
-        "PILOT_JOB_ENV=\"LOG_LEVEL=DEBUG BATCH=5\"\n",
+        'PILOT_JOB_ENV="LOG_LEVEL=DEBUG BATCH=5"\n',
         encoding="utf-8",
     )
     settings = load_settings()
@@ -326,3 +326,20 @@ def test_job_env_values_are_not_described(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv("PILOT_JOB_ENV", f"API_TOKEN={SECRET}")
     rows = describe(load_settings())
     assert SECRET not in repr(rows)
+
+
+def test_secrets_dir_named_in_dotenv_is_used(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, clean_env: Path
+) -> None:
+    secrets = tmp_path / "secrets-from-dotenv"
+    secrets.mkdir()
+    (secrets / "pilot_database_password").write_text(SECRET, encoding="utf-8")
+    monkeypatch.delenv("PILOT_SECRETS_DIR")
+    (clean_env / ".env").write_text(f"PILOT_SECRETS_DIR={secrets}\n", encoding="utf-8")
+    assert load_settings().database.password.get_secret_value() == SECRET
+
+
+def test_empty_password_variable_keeps_the_url_password(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PILOT_DATABASE_URL", "postgresql://u:from-url@db/x")
+    monkeypatch.setenv("PILOT_DATABASE_PASSWORD", "")
+    assert load_settings().database.password.get_secret_value() == "from-url"

@@ -1,0 +1,107 @@
+import json
+from pathlib import Path
+
+import pytest
+
+from monitor.adapters.journal import Journal, read_journal
+from monitor.core.records import from_dict, to_dict
+
+
+def every_kind(build) -> list:
+    return [
+        build.start(
+            settings=(("PILOT_DURATION", "10m"), ("PILOT_TABLE", "matches")),
+            command=("python", "-c", "print('ünïcode | ok')"),
+        ),
+        build.event(0.5, "job_started", "started `python` (pid 42)", pid=42, pidfile="/tmp/p"),
+        build.sample(1, 60.0, 130),
+        build.sample(2, 120.0, None, error="server closed the connection unexpectedly"),
+        build.sample(3, 180.0, 150, final=True, running=False),
+        build.end(181.0, "signal", exit_code=143, stopped_by="TERM", detail="SIGTERM received"),
+    ]
+
+
+def write(path: Path, records: list) -> None:
+    journal = Journal(path)
+    try:
+        for record in records:
+            journal.append(record)
+    finally:
+        journal.close()
+
+
+def test_round_trip_of_every_record_kind(build, tmp_path: Path) -> None:
+    path = tmp_path / "journal.jsonl"
+    records = every_kind(build)
+    write(path, records)
+    assert read_journal(path) == records
+    assert [json.loads(line)["kind"] for line in path.read_text("utf-8").splitlines()] == [
+        "start",
+        "event",
+        "sample",
+        "sample",
+        "sample",
+        "end",
+    ]
+
+
+def test_append_is_on_disk_before_close(build, tmp_path: Path) -> None:
+    path = tmp_path / "journal.jsonl"
+    journal = Journal(path)
+    try:
+        journal.append(build.start())
+        journal.append(build.sample(1, 60.0, 120))
+        assert len(read_journal(path)) == 2  # readable while still open
+    finally:
+        journal.close()
+
+
+def test_journal_appends_to_an_existing_file(build, tmp_path: Path) -> None:
+    path = tmp_path / "journal.jsonl"
+    write(path, [build.start()])
+    write(path, [build.sample(1, 60.0, 120)])
+    assert [record.kind for record in read_journal(path)] == ["start", "sample"]
+
+
+def test_truncated_final_line_is_skipped(build, tmp_path: Path) -> None:
+    path = tmp_path / "journal.jsonl"
+    records = every_kind(build)[:3]
+    write(path, records)
+    whole = json.dumps(to_dict(build.sample(2, 120.0, 140)))
+    with path.open("a", encoding="utf-8") as file:
+        file.write(whole[: len(whole) // 2])  # the monitor died mid-write
+    assert read_journal(path) == records
+
+
+def test_blank_lines_are_ignored(build, tmp_path: Path) -> None:
+    path = tmp_path / "journal.jsonl"
+    lines = [json.dumps(to_dict(build.start())), "", "   ", json.dumps(to_dict(build.end(1.0)))]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert [record.kind for record in read_journal(path)] == ["start", "end"]
+
+
+@pytest.mark.parametrize(
+    "corrupt",
+    ['{"kind": "sample", "index": 2', "not json", '{"kind": "alien"}', '{"kind": "sample"}'],
+)
+def test_corrupt_middle_line_names_the_line(build, tmp_path: Path, corrupt: str) -> None:
+    path = tmp_path / "journal.jsonl"
+    lines = [
+        json.dumps(to_dict(build.start())),
+        corrupt,
+        json.dumps(to_dict(build.sample(2, 120.0, 140))),
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"journal\.jsonl:2: not a journal record"):
+        read_journal(path)
+
+
+def test_unknown_fields_from_newer_monitors_are_ignored(build) -> None:
+    data = to_dict(build.sample(1, 60.0, 120))
+    data["added_in_v2"] = "whatever"
+    assert from_dict(data) == build.sample(1, 60.0, 120)
+
+
+def test_unknown_kind_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown record kind"):
+        from_dict({"kind": "nope"})

@@ -1,0 +1,456 @@
+"""The pilot loop against in-memory fakes: a clock that jumps, a scripted job and counter."""
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+
+from monitor.core.analysis import summarise
+from monitor.core.records import Event, PilotEnded, Record, Sample
+from monitor.watch import STATUS_POLL_S, Plan, StopRequest, Watch
+
+START = 1000.0  # the fake monotonic clock at the start of the pilot
+WALL = 1_700_000_000.0
+
+
+class CountFailedError(Exception):
+    """Stands in for the counter adapter's CountError."""
+
+
+class FakeClock:
+    """wait() advances time at once, running any action scheduled inside the wait."""
+
+    def __init__(self) -> None:
+        self.t = START
+        self.waits: list[float] = []
+        self._timers: list[tuple[float, Callable[[], None]]] = []
+
+    def now(self) -> float:
+        return WALL + (self.t - START)
+
+    def monotonic(self) -> float:
+        return self.t
+
+    def elapsed(self) -> float:
+        return self.t - START
+
+    def at(self, elapsed: float, action: Callable[[], None]) -> None:
+        self._timers.append((START + elapsed, action))
+        self._timers.sort(key=lambda timer: timer[0])
+
+    def wait(self, event: threading.Event, seconds: float) -> bool:
+        self.waits.append(seconds)
+        if event.is_set():
+            return True
+        end = self.t + max(0.0, seconds)
+        while self._timers and self._timers[0][0] <= end:
+            when, action = self._timers.pop(0)
+            self.t = max(self.t, when)
+            action()
+            if event.is_set():
+                return True  # woken early, like threading.Event.wait
+        self.t = end
+        return event.is_set()
+
+
+@dataclass(frozen=True)
+class Status:
+    running: bool
+    exit_code: int | None
+
+
+@dataclass(frozen=True)
+class Stopped:
+    signal: str | None
+    exit_code: int | None
+    gone: bool
+
+
+@dataclass
+class FakeJob:
+    clock: FakeClock
+    exits_at: float | None = None  # elapsed seconds at which the job ends by itself
+    exit_code: int = 0
+    stop_result: Stopped = field(default_factory=lambda: Stopped("TERM", 143, True))
+    stop_error: Exception | None = None
+    status_fails_at: float | None = None
+    stop_calls: list[tuple[float, float]] = field(default_factory=list)
+    output_closed: threading.Event = field(default_factory=threading.Event)
+    stopped: bool = False
+
+    def _exited(self) -> bool:
+        return self.exits_at is not None and self.clock.elapsed() >= self.exits_at
+
+    def status(self) -> Status:
+        if self.status_fails_at is not None and self.clock.elapsed() >= self.status_fails_at:
+            raise ConnectionError("Docker Engine unreachable")
+        if self.stopped:
+            return Status(False, self.stop_result.exit_code)
+        if self._exited():
+            return Status(False, self.exit_code)
+        return Status(True, None)
+
+    def stop(self, grace: float) -> Stopped:
+        self.stop_calls.append((grace, self.clock.elapsed()))
+        if self.stop_error is not None:
+            raise self.stop_error
+        if self._exited():
+            return Stopped(None, None, True)  # nothing to signal; exec gone
+        self.stopped = True
+        return self.stop_result
+
+
+class FakeCounter:
+    """Returns the scripted counts in turn; an exception in the script is raised instead."""
+
+    def __init__(self, clock: FakeClock, script: list[int | Exception]) -> None:
+        self.clock = clock
+        self.script = list(script)
+        self.calls: list[tuple[float, float, threading.Event]] = []
+        self._last = 0
+
+    def count(self, seconds: float, cancel: threading.Event) -> int:
+        self.calls.append((self.clock.elapsed(), seconds, cancel))
+        item = self.script.pop(0) if self.script else self._last
+        if isinstance(item, Exception):
+            raise item
+        self._last = item
+        return item
+
+
+class Timeline:
+    """The journal and the console in one list, so their order can be checked."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[str, object]] = []
+
+    def append(self, record: Record) -> None:
+        self.items.append(("record", record))
+
+    def emit(self, line: str) -> None:
+        self.items.append(("line", line))
+
+    @property
+    def records(self) -> list[Record]:
+        return [item for kind, item in self.items if kind == "record"]  # type: ignore[misc]
+
+    @property
+    def lines(self) -> list[str]:
+        return [item for kind, item in self.items if kind == "line"]  # type: ignore[misc]
+
+    @property
+    def samples(self) -> list[Sample]:
+        return [record for record in self.records if isinstance(record, Sample)]
+
+    @property
+    def events(self) -> list[Event]:
+        return [record for record in self.records if isinstance(record, Event)]
+
+
+@dataclass
+class Pilot:
+    clock: FakeClock
+    job: FakeJob
+    counter: FakeCounter
+    timeline: Timeline
+    stop: StopRequest
+    watch: Watch
+
+
+def make_pilot(
+    script: list[int | Exception],
+    *,
+    duration: float = 300.0,
+    interval: float = 60.0,
+    grace: float = 10.0,
+    baseline: int = 100,
+    **job_options: object,
+) -> Pilot:
+    clock = FakeClock()
+    job = FakeJob(clock, **job_options)  # type: ignore[arg-type]
+    counter = FakeCounter(clock, script)
+    timeline = Timeline()
+    stop = StopRequest()
+    plan = Plan(
+        duration_s=duration,
+        interval_s=interval,
+        stop_grace_s=grace,
+        planned_samples=max(1, int(duration // interval)),
+        started_monotonic=clock.monotonic(),
+    )
+    watch = Watch(
+        plan,
+        job=job,
+        counter=counter,
+        journal=timeline,
+        clock=clock,
+        emit=timeline.emit,
+        stop=stop,
+        baseline_rows=baseline,
+        count_errors=(CountFailedError,),
+    )
+    return Pilot(clock, job, counter, timeline, stop, watch)
+
+
+def verdict_of(build, pilot: Pilot, baseline: int = 100):
+    start = build.start(
+        baseline=baseline,
+        duration=pilot.watch.plan.duration_s,
+        interval=pilot.watch.plan.interval_s,
+    )
+    return summarise([start, *pilot.timeline.records]).verdict
+
+
+def test_budget_reached(build) -> None:
+    pilot = make_pilot([110, 120, 130, 140, 150, 155])
+    end = pilot.watch.run()
+
+    samples = pilot.timeline.samples
+    assert [(s.index, s.elapsed_s, s.total, s.final) for s in samples] == [
+        (1, 60.0, 110, False),
+        (2, 120.0, 120, False),
+        (3, 180.0, 130, False),
+        (4, 240.0, 140, False),
+        (5, 300.0, 150, False),
+        (6, 300.0, 155, True),
+    ]
+    assert [s.job_running for s in samples] == [True] * 5 + [False]
+    assert samples[0].at == WALL + 60.0
+    assert pilot.job.stop_calls == [(10.0, 300.0)]
+
+    assert end == PilotEnded(
+        at=WALL + 300.0,
+        elapsed_s=300.0,
+        reason="budget",
+        job_exit_code=143,
+        job_stopped_by="TERM",
+        job_gone=True,
+        detail="the 5m budget was spent",
+    )
+    assert pilot.timeline.records[-1] == end
+    kinds = [(r.kind, getattr(r, "name", None)) for r in pilot.timeline.records]
+    assert kinds[5:] == [
+        ("event", "stopping"),
+        ("event", "job_stopped"),
+        ("sample", None),
+        ("end", None),
+    ]
+
+    lines = [line for line in pilot.timeline.lines if not line.startswith("[monitor]")]
+    assert lines[0] == (
+        "[  1/5] Status: ✅ Running | Total:  110 | Added: + 10 | Speed: 10.0/min | Avg: 10.0/min"
+    )
+    assert lines[-1].startswith("[end/5] Status: ⏹️ Stopped | Total:  155 | Added: + 55 |")
+    assert verdict_of(build, pilot).outcome == "passed"
+    assert verdict_of(build, pilot).exit_code == 0
+
+
+def test_counter_gets_half_an_interval_and_the_final_count_is_not_cancelled() -> None:
+    pilot = make_pilot([110, 120, 130, 140, 150, 155])
+    pilot.clock.at(150.5, lambda: pilot.stop.request("SIGTERM received"))
+    pilot.watch.run()
+    regular, final = pilot.counter.calls[:-1], pilot.counter.calls[-1]
+    assert [(at, seconds) for at, seconds, _ in regular] == [(60.0, 30.0), (120.0, 30.0)]
+    assert all(cancel is pilot.stop.event for _, _, cancel in regular)
+    assert final[1] == 5.0
+    assert final[2] is not pilot.stop.event
+    assert not final[2].is_set()
+
+
+def test_polls_are_at_most_one_second() -> None:
+    pilot = make_pilot([110] * 10)
+    pilot.watch.run()
+    assert pilot.clock.waits
+    assert max(pilot.clock.waits) <= STATUS_POLL_S
+    assert min(pilot.clock.waits) > 0
+
+
+def test_no_sample_past_the_plan_when_the_budget_is_not_a_whole_number_of_intervals() -> None:
+    pilot = make_pilot([110, 120, 125], duration=150.0, interval=60.0)
+    end = pilot.watch.run()
+    samples = pilot.timeline.samples
+    assert [(s.index, s.elapsed_s, s.final) for s in samples] == [
+        (1, 60.0, False),
+        (2, 120.0, False),
+        (3, 150.0, True),
+    ]
+    assert end.elapsed_s == 150.0
+    assert end.reason == "budget"
+
+
+@pytest.mark.parametrize(
+    ("exit_code", "outcome", "monitor_exit"), [(0, "completed", 0), (1, "failed", 1)]
+)
+def test_job_exit_is_seen_at_the_next_poll(build, exit_code, outcome, monitor_exit) -> None:
+    pilot = make_pilot([110, 120, 125], duration=600.0, exits_at=125.5, exit_code=exit_code)
+    end = pilot.watch.run()
+
+    assert end.reason == "job_exit"
+    assert end.job_exit_code == exit_code  # kept from the job, not from the stop attempt
+    assert end.elapsed_s == 126.0  # the first 1-second poll after 125.5, not the 180 s sample
+    assert end.job_stopped_by is None
+    assert end.job_gone is True
+    samples = pilot.timeline.samples
+    assert [(s.elapsed_s, s.final, s.job_running) for s in samples] == [
+        (60.0, False, True),
+        (120.0, False, True),
+        (126.0, True, False),
+    ]
+    exited = [event for event in pilot.timeline.events if event.name == "job_exited"]
+    assert len(exited) == 1
+    assert exited[0].data == {"exit_code": exit_code}
+    assert exited[0].message == f"the job exited with code {exit_code}"
+    assert pilot.job.stop_calls == [(10.0, 126.0)]  # still made sure it is gone
+    verdict = verdict_of(build, pilot)
+    assert (verdict.outcome, verdict.exit_code) == (outcome, monitor_exit)
+
+
+def test_job_exit_noticed_within_a_tenth_of_a_second_once_its_output_closed() -> None:
+    pilot = make_pilot([110, 120], duration=600.0, exits_at=60.35)
+    pilot.job.output_closed.set()
+    end = pilot.watch.run()
+    assert end.reason == "job_exit"
+    assert 60.35 <= end.elapsed_s <= 60.45 + 1e-9
+    assert max(pilot.clock.waits) <= 0.1 + 1e-12
+
+
+def test_stop_request_ends_the_pilot_as_a_signal(build) -> None:
+    pilot = make_pilot([110, 120, 125], duration=600.0)
+    pilot.clock.at(90.5, lambda: pilot.stop.request("SIGTERM received"))
+    pilot.clock.at(91.0, lambda: pilot.stop.request("SIGINT received"))
+    end = pilot.watch.run()
+
+    assert end.reason == "signal"
+    assert end.detail == "SIGTERM received"  # the first reason only
+    assert end.elapsed_s == 90.5  # woken at once, not at the end of the poll
+    assert end.job_stopped_by == "TERM"
+    assert end.job_gone is True
+    assert pilot.job.stop_calls == [(10.0, 90.5)]
+    assert [(s.elapsed_s, s.final) for s in pilot.timeline.samples] == [
+        (60.0, False),
+        (90.5, True),
+    ]
+    stopping = [event for event in pilot.timeline.events if event.name == "stopping"]
+    assert stopping[0].message.startswith("stopping the job (SIGTERM received)")
+    verdict = verdict_of(build, pilot)
+    assert (verdict.outcome, verdict.exit_code) == ("interrupted", 3)
+
+
+def test_stop_request_returns_whether_it_was_the_first() -> None:
+    stop = StopRequest()
+    assert stop.request("SIGTERM") is True
+    assert stop.request("SIGINT") is False
+    assert stop.reason == "SIGTERM"
+    assert stop.event.is_set()
+
+
+def test_stop_requested_before_the_first_sample() -> None:
+    pilot = make_pilot([100], duration=600.0)
+    pilot.stop.request("SIGINT received")
+    end = pilot.watch.run()
+    assert end.reason == "signal"
+    assert end.elapsed_s == 0.0
+    assert [s.final for s in pilot.timeline.samples] == [True]
+
+
+def test_counter_failure_is_a_missing_sample_and_the_pilot_goes_on(build) -> None:
+    script: list[int | Exception] = [
+        110,
+        CountFailedError("could not connect to server: Connection refused"),
+        CountFailedError(""),
+        140,
+        150,
+        150,
+    ]
+    pilot = make_pilot(script)
+    end = pilot.watch.run()
+
+    samples = pilot.timeline.samples
+    assert [s.total for s in samples] == [110, None, None, 140, 150, 150]
+    assert samples[1].error == "could not connect to server: Connection refused"
+    assert samples[2].error == "CountFailedError"  # an empty message still says something
+    assert end.reason == "budget"
+
+    lines = [line for line in pilot.timeline.lines if not line.startswith("[monitor]")]
+    assert "could not connect to server: Connection refused" in lines[1]
+    assert "Total:    ?" in lines[1]
+    assert "Total:    0" not in lines[1]
+    # the next good sample's speed spans the gap: 30 rows over 3 minutes
+    assert "| Speed: 10.0/min |" in lines[3]
+    summary = summarise([build.start(duration=300.0), *pilot.timeline.records])
+    assert summary.missing == 2
+    assert summary.verdict.outcome == "passed"
+
+
+def test_unexpected_counter_error_still_stops_the_job_and_ends(build) -> None:
+    pilot = make_pilot([110, KeyError("boom"), 130])
+    end = pilot.watch.run()
+    assert end.reason == "error"
+    assert "KeyError" in end.detail
+    assert pilot.job.stop_calls == [(10.0, 120.0)]
+    assert any(event.name == "monitor_error" for event in pilot.timeline.events)
+    assert pilot.timeline.records[-1] == end
+    assert verdict_of(build, pilot).outcome == "failed"
+
+
+def test_every_record_is_journaled_before_its_line_is_printed() -> None:
+    pilot = make_pilot([110, CountFailedError("timeout"), 130, 140, 150, 155])
+    pilot.clock.at(250.0, lambda: pilot.stop.request("SIGTERM received"))
+    pilot.watch.run()
+
+    items = pilot.timeline.items
+    sample_lines = 0
+    for position, (kind, item) in enumerate(items):
+        if kind != "line":
+            continue
+        assert isinstance(item, str)
+        before = [record for k, record in items[:position] if k == "record"]
+        previous_kind, previous = items[position - 1]
+        assert previous_kind == "record", f"line {item!r} printed before its record"
+        if item.startswith("[monitor]"):
+            assert isinstance(previous, Event)
+            assert item == f"[monitor] {previous.message}"
+        else:
+            sample_lines += 1
+            assert isinstance(previous, Sample)
+            assert sum(isinstance(record, Sample) for record in before) >= sample_lines
+            label = "end" if previous.final else str(previous.index)
+            assert item.startswith(f"[{label:>3}/5]")
+    assert sample_lines == len(pilot.timeline.samples) == 5
+
+
+def test_stop_that_raises_still_ends_with_the_job_not_confirmed_gone(build) -> None:
+    pilot = make_pilot([110, 120, 130, 140, 150, 150])
+    pilot.job.stop_error = RuntimeError("exec_create failed: engine unreachable")
+    end = pilot.watch.run()  # must not raise: the pilot still needs its end record
+
+    assert end.job_gone is False
+    assert end.reason == "budget"
+    assert pilot.timeline.records[-1] == end
+    assert any("engine unreachable" in event.message for event in pilot.timeline.events)
+    verdict = verdict_of(build, pilot)
+    assert (verdict.outcome, verdict.exit_code) == ("failed", 1)
+
+
+def test_stop_that_cannot_confirm_the_job_is_gone(build) -> None:
+    pilot = make_pilot([110, 120, 130, 140, 150, 150])
+    pilot.job.stop_result = Stopped("KILL", None, False)
+    end = pilot.watch.run()
+    assert (end.job_stopped_by, end.job_gone) == ("KILL", False)
+    assert [e.name for e in pilot.timeline.events][-1] == "job_not_stopped"
+    assert verdict_of(build, pilot).outcome == "failed"
+
+
+def test_engine_lost_mid_pilot_still_ends_with_a_record(build) -> None:
+    pilot = make_pilot(
+        [110, 120, 130], duration=600.0, status_fails_at=100.0,
+        stop_error=ConnectionError("Docker Engine unreachable"),
+    )  # fmt: skip
+    end = pilot.watch.run()  # must not raise: the journal needs its end record
+
+    assert end.reason == "error"
+    assert "Docker Engine unreachable" in end.detail
+    assert end.job_gone is False
+    assert pilot.timeline.records[-1] == end
+    assert verdict_of(build, pilot).outcome == "failed"
