@@ -16,6 +16,9 @@ from monitor.core.duration import format_duration
 from monitor.core.records import EndReason, Event, PilotEnded, Record, Sample
 
 STATUS_POLL_S = 1.0
+TICK_S = 0.1
+FAST_POLL_FOR_S = 5.0
+EPSILON_S = 1e-6
 FINAL_COUNT_S = 5.0
 
 
@@ -113,6 +116,7 @@ class Watch:
         self._count_errors = count_errors
         self._progress: Progress = start_progress(baseline_rows)
         self._index = 0
+        self._output_closed_at: float | None = None
 
     def elapsed(self) -> float:
         return self.clock.monotonic() - self.plan.started_monotonic
@@ -141,7 +145,7 @@ class Watch:
             ended = self._wait_until(due)
             if ended is not None:
                 return ended
-            if self.elapsed() >= plan.duration_s - 1e-6:
+            if self.elapsed() >= plan.duration_s - EPSILON_S:
                 if self._index < plan.planned_samples:
                     self._sample(final=False)
                 return "budget", f"the {format_duration(plan.duration_s)} budget was spent"
@@ -149,19 +153,32 @@ class Watch:
                 return "job_exit", "the job exited"
 
     def _wait_until(self, due: float) -> tuple[EndReason, str] | None:
-        """Watches the job and the stop flag until ``due``; says why the pilot ended, if it did."""
+        """Watches the job and the stop flag until ``due``; says why the pilot ended, if it did.
+
+        A stop request wakes the wait at once. The Engine is asked about the job once a second,
+        and on every tick for a few seconds after the job's output closed (it usually just
+        exited; but a stream can also close while the job runs on, hence the time limit).
+        """
+        next_inspect = self.clock.monotonic()
         while True:
             if self.stop.event.is_set():
                 return "signal", self.stop.reason
-            if not self.job.status().running:
-                return "job_exit", "the job exited"
-            remaining = due - self.clock.monotonic()
+            now = self.clock.monotonic()
+            if now >= next_inspect - EPSILON_S or self._output_recently_closed(now):
+                if not self.job.status().running:
+                    return "job_exit", "the job exited"
+                next_inspect = now + STATUS_POLL_S
+            remaining = due - now
             if remaining <= 0:
                 return None
-            step = min(STATUS_POLL_S, remaining)
-            if self.job.output_closed.is_set():
-                step = min(step, 0.1)
-            self.clock.wait(self.stop.event, step)
+            self.clock.wait(self.stop.event, min(TICK_S, remaining, next_inspect - now))
+
+    def _output_recently_closed(self, now: float) -> bool:
+        if not self.job.output_closed.is_set():
+            return False
+        if self._output_closed_at is None:
+            self._output_closed_at = now
+        return now - self._output_closed_at < FAST_POLL_FOR_S
 
     def _sample(self, *, final: bool) -> bool:
         """Takes, journals and prints one sample; returns whether the job was running."""

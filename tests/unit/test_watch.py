@@ -288,27 +288,27 @@ def test_job_exit_is_seen_at_the_next_poll(build, exit_code, outcome, monitor_ex
 
     assert end.reason == "job_exit"
     assert end.job_exit_code == exit_code  # kept from the job, not from the stop attempt
-    assert end.elapsed_s == 126.0  # the first 1-second poll after 125.5, not the 180 s sample
+    assert end.elapsed_s == pytest.approx(126.0)  # the first 1-second poll after 125.5
     assert end.job_stopped_by is None
     assert end.job_gone is True
     samples = pilot.timeline.samples
     assert [(s.elapsed_s, s.final, s.job_running) for s in samples] == [
         (60.0, False, True),
         (120.0, False, True),
-        (126.0, True, False),
+        (pytest.approx(126.0), True, False),
     ]
     exited = [event for event in pilot.timeline.events if event.name == "job_exited"]
     assert len(exited) == 1
     assert exited[0].data == {"exit_code": exit_code}
     assert exited[0].message == f"the job exited with code {exit_code}"
-    assert pilot.job.stop_calls == [(10.0, 126.0)]  # still made sure it is gone
+    assert pilot.job.stop_calls == [(10.0, pytest.approx(126.0))]  # still made sure it is gone
     verdict = verdict_of(build, pilot)
     assert (verdict.outcome, verdict.exit_code) == (outcome, monitor_exit)
 
 
 def test_job_exit_noticed_within_a_tenth_of_a_second_once_its_output_closed() -> None:
     pilot = make_pilot([110, 120], duration=600.0, exits_at=60.35)
-    pilot.job.output_closed.set()
+    pilot.clock.at(60.35, pilot.job.output_closed.set)
     end = pilot.watch.run()
     assert end.reason == "job_exit"
     assert 60.35 <= end.elapsed_s <= 60.45 + 1e-9
