@@ -65,7 +65,7 @@ def main():
         if fail_after and done >= fail_after:
             raise RuntimeError(f"injected failure after {done} rows")
         if stop_after and done >= stop_after:
-            print(f"backfill complete: {done} rows", flush=True)
+            print(f"backfill complete: {done} rows at {time.time():.3f}", flush=True)
             return 0
         time.sleep(1.0 / rate)
     print(f"backfill stopped after {done} rows", flush=True)
