@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 from types import FrameType
 
-from monitor.core.analysis import EXIT_CONFIG, EXIT_FAILED, EXIT_OK
+from monitor.core.verdict import EXIT_CONFIG, EXIT_FAILED, EXIT_OK
 from monitor.pilot import rebuild_report, run_pilot
 from monitor.preflight import preflight
 from monitor.settings import ConfigError, Settings, describe, load_settings

@@ -13,14 +13,15 @@ import psycopg2
 
 from monitor.adapters.clock import SystemClock
 from monitor.adapters.counter import CountError
-from monitor.adapters.files import read_log, start_log_section, write_new
+from monitor.adapters.files import create_new, read_log, start_log_section, write_new
 from monitor.adapters.job import ExecJob, JobError
 from monitor.adapters.journal import Journal, read_journal
 from monitor.core import report
-from monitor.core.analysis import EXIT_CONFIG, EXIT_FAILED, PilotSummary, summarise
+from monitor.core.analysis import PilotSummary, summarise
 from monitor.core.console import closing_lines
 from monitor.core.duration import format_duration
 from monitor.core.records import EndReason, PilotEnded, PilotStarted
+from monitor.core.verdict import EXIT_CONFIG, EXIT_FAILED
 from monitor.preflight import Stack, preflight
 from monitor.settings import Settings, describe
 from monitor.watch import Plan, StopRequest, Watch
@@ -54,7 +55,7 @@ def _pilot(settings: Settings, stack: Stack, stop: StopRequest, emit: Callable[[
         return EXIT_FAILED
     started_at = clock.now()
     stamp = datetime.fromtimestamp(started_at, tz=UTC).strftime("%Y%m%d_%H%M%S")
-    journal_path = _fresh_path(settings.logs_dir, f"{JOURNAL_STEM}{stamp}", ".jsonl")
+    journal_path = create_new(settings.logs_dir, f"{JOURNAL_STEM}{stamp}", ".jsonl")
     run_id = journal_path.stem.removeprefix(JOURNAL_STEM)
     container = stack.container.name
     command = shlex.join(settings.argv)
@@ -166,15 +167,3 @@ def write_report(summary: PilotSummary, directory: Path) -> Path:
 def rebuild_report(journal_path: Path) -> Path:
     """The report again, from the journal alone: it is the source of truth."""
     return write_report(summarise(read_journal(journal_path)), journal_path.parent)
-
-
-def _fresh_path(directory: Path, stem: str, suffix: str) -> Path:
-    """A journal name no earlier pilot used (two pilots may start within one second)."""
-    for attempt in range(1, 1000):
-        path = directory / (f"{stem}{suffix}" if attempt == 1 else f"{stem}_{attempt}{suffix}")
-        try:
-            path.touch(exist_ok=False)
-        except FileExistsError:
-            continue
-        return path
-    raise FileExistsError(f"no free journal name for {stem} in {directory}")

@@ -5,16 +5,15 @@ Every problem becomes one line naming the variable, and no secret is ever echoed
 
 import os
 import shlex
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import unquote, urlsplit
 
 from dotenv import dotenv_values
 from pydantic import BeforeValidator, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from pydantic_settings.exceptions import SettingsError
 
+from monitor.core.database import DatabaseTarget, parse_database_url
 from monitor.core.duration import format_duration, parse_duration
 from monitor.core.table import TableName, parse_table_name
 
@@ -50,18 +49,6 @@ class ConfigError(Exception):
     def __init__(self, lines: list[str]) -> None:
         super().__init__("\n".join(lines))
         self.lines = lines
-
-
-@dataclass(frozen=True)
-class DatabaseTarget:
-    host: str
-    port: int
-    dbname: str
-    user: str
-    password: SecretStr
-
-    def redacted(self) -> str:
-        return f"postgresql://{self.user}:***@{self.host}:{self.port}/{self.dbname}"
 
 
 class Settings(BaseSettings):
@@ -129,7 +116,7 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _database_url(cls, value: SecretStr) -> SecretStr:
-        _parse_database_url(value.get_secret_value(), None)
+        parse_database_url(value.get_secret_value(), None)
         return value
 
     @property
@@ -142,33 +129,11 @@ class Settings(BaseSettings):
 
     @property
     def database(self) -> DatabaseTarget:
-        return _parse_database_url(self.database_url.get_secret_value(), self.database_password)
+        return parse_database_url(self.database_url.get_secret_value(), self.database_password)
 
     @property
     def planned_samples(self) -> int:
         return max(1, int(self.duration // self.interval))
-
-
-def _parse_database_url(url: str, password: SecretStr | None) -> DatabaseTarget:
-    # Messages here never include the URL: it carries the password.
-    try:
-        parts = urlsplit(url)
-        port = 5432 if parts.port is None else parts.port
-    except ValueError:
-        raise ValueError("is not a URL like postgresql://user:password@host:5432/dbname") from None
-    if not 0 < port < 65536:
-        raise ValueError(f"port must be 1 to 65535, got {port}")
-    if parts.scheme not in ("postgresql", "postgres"):
-        raise ValueError(f"scheme must be postgresql://, got {parts.scheme or 'none'}")
-    if not parts.hostname:
-        raise ValueError("has no host (postgresql://user:password@HOST:5432/dbname)")
-    dbname = unquote(parts.path.lstrip("/"))
-    if not dbname:
-        raise ValueError("has no database name (postgresql://user:password@host:5432/DBNAME)")
-    if not parts.username:
-        raise ValueError("has no user name (postgresql://USER:password@host:5432/dbname)")
-    secret = password or SecretStr(unquote(parts.password or ""))
-    return DatabaseTarget(parts.hostname, port, dbname, unquote(parts.username), secret)
 
 
 def load_settings(env_file: str | None = ".env") -> Settings:

@@ -14,8 +14,8 @@ import psycopg2
 import psycopg2.extensions
 from psycopg2 import sql
 
+from monitor.core.database import DatabaseTarget
 from monitor.core.table import TableName
-from monitor.settings import DatabaseTarget
 
 APPLICATION_NAME = "pilot-monitor"
 _INTEGER_TYPES = ("smallint", "integer", "bigint")

@@ -2,6 +2,7 @@
 
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from monitor.core.joblog import LogDigest, digest
@@ -21,18 +22,26 @@ def write_new(directory: Path, stem: str, suffix: str, content: str) -> Path:
             file.flush()
             os.fsync(file.fileno())
         os.chmod(temporary, 0o644)
-        for attempt in range(1, 1000):
-            target = directory / (
-                f"{stem}{suffix}" if attempt == 1 else f"{stem}_{attempt}{suffix}"
-            )
-            try:
-                os.link(temporary, target)
-            except FileExistsError:
-                continue
-            return target
-        raise FileExistsError(f"no free name for {stem}{suffix} in {directory}")
+        return _claim(directory, stem, suffix, lambda target: os.link(temporary, target))
     finally:
         os.unlink(temporary)
+
+
+def create_new(directory: Path, stem: str, suffix: str) -> Path:
+    """Creates an empty ``stem + suffix`` (or ``stem_2 + suffix``, ...) no earlier run used."""
+    return _claim(directory, stem, suffix, lambda target: target.touch(exist_ok=False))
+
+
+def _claim(directory: Path, stem: str, suffix: str, make: Callable[[Path], None]) -> Path:
+    """The first free numbered name that ``make`` creates; it must fail if the name exists."""
+    for attempt in range(1, 1000):
+        target = directory / (f"{stem}{suffix}" if attempt == 1 else f"{stem}_{attempt}{suffix}")
+        try:
+            make(target)
+        except FileExistsError:
+            continue
+        return target
+    raise FileExistsError(f"no free name for {stem}{suffix} in {directory}")
 
 
 def check_writable(directory: Path) -> None:

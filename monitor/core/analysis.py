@@ -5,16 +5,9 @@ never a cumulative average dressed up as speed. A missing count stays missing: i
 """
 
 from dataclasses import dataclass
-from typing import Literal
 
 from monitor.core.records import Event, PilotEnded, PilotStarted, Record, Sample
-
-Outcome = Literal["passed", "completed", "failed", "interrupted", "unfinished"]
-
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_CONFIG = 2
-EXIT_INTERRUPTED = 3
+from monitor.core.verdict import Verdict, judge
 
 
 @dataclass(frozen=True)
@@ -48,13 +41,6 @@ class Outage:
     last_at: float
     samples: int
     error: str
-
-
-@dataclass(frozen=True)
-class Verdict:
-    outcome: Outcome
-    exit_code: int
-    headline: str
 
 
 @dataclass(frozen=True)
@@ -111,42 +97,6 @@ def _per_minute(rows: int, seconds: float) -> float | None:
     return rows * 60.0 / seconds if seconds > 0 else None
 
 
-def judge(end: PilotEnded | None, intervals: tuple[Interval, ...]) -> Verdict:
-    """The pilot's outcome and the monitor's exit code, from what was recorded."""
-    if end is None:
-        return Verdict(
-            "unfinished",
-            EXIT_FAILED,
-            "UNFINISHED: the journal stops before the pilot ended",
-        )
-    if not end.job_gone:
-        return Verdict(
-            "failed",
-            EXIT_FAILED,
-            "FAILED: the job could not be confirmed stopped; check the app container",
-        )
-    if end.reason == "signal":
-        return Verdict(
-            "interrupted",
-            EXIT_INTERRUPTED,
-            f"INTERRUPTED: {end.detail or 'the monitor was stopped'}; the job was stopped",
-        )
-    if end.reason == "error":
-        return Verdict("failed", EXIT_FAILED, f"FAILED: the monitor hit an error: {end.detail}")
-    if end.reason == "job_exit":
-        if end.job_exit_code == 0:
-            return Verdict(
-                "completed",
-                EXIT_OK,
-                "COMPLETED: the job finished by itself with exit code 0",
-            )
-        code = "unknown" if end.job_exit_code is None else str(end.job_exit_code)
-        return Verdict("failed", EXIT_FAILED, f"FAILED: the job exited with code {code}")
-    if not any(row.total is not None for row in intervals):
-        return Verdict("failed", EXIT_FAILED, "FAILED: no sample of the table could be taken")
-    return Verdict("passed", EXIT_OK, "PASSED: the time budget was spent with the job running")
-
-
 def summarise(records: list[Record]) -> PilotSummary:
     """The whole pilot from its journal; tolerates a journal cut short by a crash."""
     starts = [record for record in records if isinstance(record, PilotStarted)]
@@ -184,7 +134,11 @@ def summarise(records: list[Record]) -> PilotSummary:
         slowest=min(full, key=lambda row: row.rate_per_min or 0.0) if full else None,
         missing=len(intervals) - len(good),
         outages=_outages(intervals),
-        verdict=judge(end, intervals),
+        verdict=judge(
+            end,
+            sampled=bool(good),
+            not_started=any(event.name == "job_not_started" for event in events),
+        ),
     )
 
 

@@ -6,13 +6,13 @@ import psycopg2
 import pytest
 
 from monitor.adapters.counter import CountError, TableCounter
+from monitor.core.database import parse_database_url
 from monitor.core.table import parse_table_name
-from monitor.settings import _parse_database_url
 from tests.integration.conftest import Database, PostgresServer, make_database
 
 
 def _counter(database: Database, table: str = "matches") -> TableCounter:
-    target = _parse_database_url(database.url, None)
+    target = parse_database_url(database.url, None)
     return TableCounter(target, parse_table_name(table), connect_timeout_s=2, statement_timeout_s=5)
 
 

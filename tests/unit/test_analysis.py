@@ -1,15 +1,7 @@
 import pytest
 
-from monitor.core.analysis import (
-    EXIT_FAILED,
-    EXIT_INTERRUPTED,
-    EXIT_OK,
-    Outage,
-    judge,
-    measure,
-    start_progress,
-    summarise,
-)
+from monitor.core.analysis import Outage, measure, start_progress, summarise
+from monitor.core.verdict import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, judge
 
 
 def test_measure_first_sample_against_baseline(build) -> None:
@@ -266,6 +258,8 @@ def test_events_are_kept_in_order(build) -> None:
             "SIGTERM received",
         ),
         ({"reason": "signal"}, [None], "interrupted", EXIT_INTERRUPTED, "INTERRUPTED"),
+        ({"reason": "job_exit", "exit_code": 0}, [None], "failed", EXIT_FAILED, "no sample"),
+        ({"reason": "job_exit", "exit_code": 2}, [None], "failed", EXIT_FAILED, "code 2"),
         ({"reason": "budget", "gone": False}, [120], "failed", EXIT_FAILED, "confirmed stopped"),
         ({"reason": "signal", "gone": False}, [120], "failed", EXIT_FAILED, "confirmed stopped"),
         (
@@ -295,7 +289,20 @@ def test_verdicts(build, case) -> None:
     assert headline in verdict.headline
 
 
+def test_a_job_that_was_never_started_is_said_so(build) -> None:
+    records = [
+        build.start(),
+        build.event(0.1, "job_not_started", "the job was not started: boom"),
+        build.end(0.2, "error", detail="boom"),
+    ]
+    verdict = summarise(records).verdict
+    assert (verdict.outcome, verdict.exit_code) == ("failed", EXIT_FAILED)
+    assert verdict.headline == "FAILED: the job was not started: boom"
+    records[-1] = build.end(0.2, "signal", detail="the monitor received SIGTERM")
+    assert summarise(records).verdict.headline.endswith("; the job was not started")
+
+
 def test_unfinished_verdict(build) -> None:
-    verdict = judge(None, ())
+    verdict = judge(None, sampled=False, not_started=False)
     assert (verdict.outcome, verdict.exit_code) == ("unfinished", EXIT_FAILED)
     assert verdict.headline.startswith("UNFINISHED")
