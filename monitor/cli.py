@@ -19,7 +19,7 @@ def main(argv: list[str] | None = None) -> int:
         description="Run a backfill pilot in a Docker Compose stack and report on it.",
     )
     parser.add_argument(
-        "--env-file", default=".env", help="a .env file with PILOT_* settings (default: .env)"
+        "--env-file", help="a .env file with PILOT_* settings (default: .env, if there is one)"
     )
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="run one pilot: preflight, start, watch, stop, report")
@@ -30,8 +30,11 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "report":
         return _report(args.journal)
+    if args.env_file and not Path(args.env_file).is_file():
+        _say(f"--env-file: {args.env_file} is not a file")
+        return EXIT_CONFIG
     try:
-        settings = load_settings(args.env_file)
+        settings = load_settings(args.env_file or ".env")
     except ConfigError as error:
         for line in error.lines:
             _say(line)

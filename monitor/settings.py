@@ -56,6 +56,7 @@ class Settings(BaseSettings):
         env_prefix=ENV_PREFIX,
         env_file=".env",
         extra="ignore",
+        env_ignore_empty=True,
         hide_input_in_errors=True,
         validate_default=True,
     )
@@ -138,6 +139,11 @@ class Settings(BaseSettings):
 
 def load_settings(env_file: str | None = ".env") -> Settings:
     """Settings from the environment, or ConfigError naming each bad variable."""
+    unknown = _unknown_variables(env_file)
+    if unknown:
+        raise ConfigError(
+            [f"{name}: unknown setting (misspelt? see .env.example)" for name in unknown]
+        )
     secrets_dir = _secrets_dir(env_file)
     try:
         settings = Settings(
@@ -159,6 +165,18 @@ def load_settings(env_file: str | None = ".env") -> Settings:
     if problems:
         raise ConfigError(problems)
     return settings
+
+
+def _unknown_variables(env_file: str | None) -> list[str]:
+    """PILOT_* names no setting has: a typo must not silently leave a default in force."""
+    known = {f"{ENV_PREFIX}{name.upper()}" for name in Settings.model_fields}
+    known.add(f"{ENV_PREFIX}SECRETS_DIR")
+    names = set(os.environ)
+    if env_file and Path(env_file).is_file():
+        names.update(dotenv_values(env_file))
+    return sorted(
+        name for name in names if name.upper().startswith(ENV_PREFIX) and name.upper() not in known
+    )
 
 
 def _secrets_dir(env_file: str | None) -> str:

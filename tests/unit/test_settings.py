@@ -111,7 +111,6 @@ def test_blank_optional_values_are_unset(monkeypatch: pytest.MonkeyPatch) -> Non
         ("PILOT_DATABASE_URL", "postgresql://u:pw@db:5432"),
         ("PILOT_DATABASE_URL", "postgresql://u:pw@db:5432/"),
         ("PILOT_DATABASE_URL", "postgresql://db:5432/x"),
-        ("PILOT_COMMAND", ""),
         ("PILOT_COMMAND", "   "),
         ("PILOT_COMMAND", "python 'scripts/unbalanced.py"),
         ("PILOT_JOB_ENV", "LOG_LEVEL"),
@@ -343,3 +342,46 @@ def test_empty_password_variable_keeps_the_url_password(monkeypatch: pytest.Monk
     monkeypatch.setenv("PILOT_DATABASE_URL", "postgresql://u:from-url@db/x")
     monkeypatch.setenv("PILOT_DATABASE_PASSWORD", "")
     assert load_settings().database.password.get_secret_value() == "from-url"
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_an_empty_value_means_the_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PILOT_COMMAND", "")
+    monkeypatch.setenv("PILOT_DURATION", "")
+    settings = load_settings()
+    assert settings.command == "python scripts/backfill_full_history.py"
+    assert settings.duration == 3600.0
+
+
+def test_the_example_env_file_keeps_every_default_and_lets_a_secret_file_win(
+    monkeypatch: pytest.MonkeyPatch, clean_env: Path, tmp_path: Path
+) -> None:
+    example = (ROOT / ".env.example").read_text(encoding="utf-8")
+    secrets = tmp_path / "secrets"
+    secrets.mkdir()
+    (secrets / "pilot_database_password").write_text(SECRET, encoding="utf-8")
+    (clean_env / ".env").write_text(
+        example.replace("PILOT_SECRETS_DIR=/run/secrets", f"PILOT_SECRETS_DIR={secrets}"),
+        encoding="utf-8",
+    )
+    monkeypatch.delenv("PILOT_SECRETS_DIR")
+    from_example = load_settings()
+    assert from_example.database.password.get_secret_value() == SECRET
+    (clean_env / ".env").unlink()
+    defaults = dict(describe(load_settings()))
+    differing = [name for name, value in describe(from_example) if defaults[name] != value]
+    assert differing == ["PILOT_DATABASE_PASSWORD"]  # from the secret file; all else default
+
+
+def test_a_misspelt_variable_is_refused_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    error = config_error(monkeypatch, PILOT_DURATON="15m")
+    assert error.lines == ["PILOT_DURATON: unknown setting (misspelt? see .env.example)"]
+
+
+def test_a_misspelt_variable_in_dotenv_is_refused(clean_env: Path) -> None:
+    (clean_env / ".env").write_text("PILOT_INTERVALL=5m\nOTHER_APP_SETTING=1\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert [line.split(":")[0] for line in caught.value.lines] == ["PILOT_INTERVALL"]
