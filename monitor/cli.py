@@ -57,7 +57,11 @@ def _run(settings: Settings) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    return run_pilot(settings, stop, _say)
+    try:
+        return run_pilot(settings, stop, _say)
+    except OSError as error:  # the job was stopped on the way out; the logs folder failed
+        _say(f"PILOT_LOGS_DIR: {settings.logs_dir} failed during the pilot: {error}")
+        return EXIT_FAILED
 
 
 def _check(settings: Settings) -> int:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import docker.errors
 import psycopg2
+import requests.exceptions
 
 from monitor.adapters.clock import SystemClock
 from monitor.adapters.counter import CountError
@@ -20,6 +21,7 @@ from monitor.core import report
 from monitor.core.analysis import PilotSummary, summarise
 from monitor.core.console import closing_lines
 from monitor.core.duration import format_duration
+from monitor.core.joblog import run_header
 from monitor.core.records import EndReason, PilotEnded, PilotStarted
 from monitor.core.verdict import EXIT_CONFIG, EXIT_FAILED
 from monitor.preflight import Stack, preflight
@@ -27,6 +29,7 @@ from monitor.settings import Settings, describe
 from monitor.watch import Plan, StopRequest, Watch
 
 JOB_LOG_NAME = "backfill_pilot.log"
+OUTPUT_DRAIN_S = 3.0
 REPORT_STEM = "pilot_run_report_"
 JOURNAL_STEM = "pilot_journal_"
 
@@ -62,8 +65,7 @@ def _pilot(settings: Settings, stack: Stack, stop: StopRequest, emit: Callable[[
     job_log = settings.logs_dir / JOB_LOG_NAME
     log_offset = start_log_section(
         job_log,
-        f"===== pilot {run_id} | {report.timestamp(started_at)} | container {container}"
-        f" | command {command} =====",
+        run_header(run_id, f"{report.timestamp(started_at)} | container {container} | {command}"),
     )
     job = ExecJob(
         stack.client.api,
@@ -114,11 +116,13 @@ def _pilot(settings: Settings, stack: Stack, stop: StopRequest, emit: Callable[[
             stop=stop,
             baseline_rows=baseline.rows,
             count_errors=(CountError,),
+            engine_errors=(docker.errors.DockerException, requests.exceptions.RequestException),
         )
         end = _start_and_watch(job, watch, stop, f"`{command}` in {container}")
     finally:
         journal.close()
     if end.reason == "job_exit":
+        job.wait_output(OUTPUT_DRAIN_S)
         digest = read_log(job_log, log_offset)
         if digest is not None:
             emit(f"[monitor] last {len(digest.tail)} lines of {job_log}:")
@@ -128,16 +132,21 @@ def _pilot(settings: Settings, stack: Stack, stop: StopRequest, emit: Callable[[
 
 
 def _start_and_watch(job: ExecJob, watch: Watch, stop: StopRequest, what: str) -> PilotEnded:
-    """Starts the job once and watches it to the end; a failed start still ends the journal."""
+    """Starts the job once and watches it to the end; a failed start still ends the journal.
+
+    Once the Engine was asked to run the command, the job may be running whatever went wrong
+    afterwards, so from then on every path goes through the watch's stop.
+    """
     try:
         if stop.event.is_set():
             raise JobError(f"{stop.reason} before the start")
         pid = job.start()
-    except (JobError, docker.errors.APIError) as error:
+    except Exception as error:
+        if job.launched:
+            return watch.finish("error", f"the job's start could not be confirmed: {error}")
         watch.event("job_not_started", f"the job was not started: {error}")
         reason: EndReason = "signal" if stop.event.is_set() else "error"
-        gone = not job.status().running
-        end = PilotEnded(watch.clock.now(), watch.elapsed(), reason, None, None, gone, str(error))
+        end = PilotEnded(watch.clock.now(), watch.elapsed(), reason, None, None, True, str(error))
         watch.journal.append(end)
         return end
     watch.event("job_started", f"started {what} (pid {pid} in the container)", pid=pid)

@@ -10,7 +10,7 @@ import psycopg2
 from monitor.adapters.container import AppContainer, LocateError, find_app_container
 from monitor.adapters.counter import TableCounter
 from monitor.adapters.files import check_writable
-from monitor.adapters.job import probe_command
+from monitor.adapters.job import earlier_jobs, probe_command
 from monitor.settings import Settings
 
 DOCKER_TIMEOUT_S = 30
@@ -75,6 +75,7 @@ def _docker_checks(
         )
         checks.append(Check("app container", None, "skipped: needs the Docker Engine"))
         checks.append(Check("command", None, "skipped: needs the app container"))
+        checks.append(Check("earlier job", None, "skipped: needs the app container"))
         return None, None
     checks.append(
         Check(
@@ -93,6 +94,7 @@ def _docker_checks(
     except LocateError as error:
         checks.append(Check("app container", False, str(error)))
         checks.append(Check("command", None, "skipped: needs the app container"))
+        checks.append(Check("earlier job", None, "skipped: needs the app container"))
         return client, None
     checks.append(Check("app container", True, f"{container.name} is running"))
     problem = probe_command(
@@ -104,6 +106,18 @@ def _docker_checks(
         )
     else:
         checks.append(Check("command", True, f"{settings.argv[0]} found in {container.name}"))
+    running = earlier_jobs(client.api, container.id, settings.user)
+    if running:
+        checks.append(
+            Check(
+                "earlier job",
+                False,
+                f"PILOT_COMMAND: a job of an earlier pilot still runs in {container.name}"
+                f" ({', '.join(running)}); stop it or let it finish first",
+            )
+        )
+    else:
+        checks.append(Check("earlier job", True, "no job of an earlier pilot is running"))
     return client, container
 
 

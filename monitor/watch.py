@@ -2,9 +2,11 @@
 
 It talks to the job, the counter, the journal and the clock only through the small
 protocols below, so it runs the same against Docker and PostgreSQL as against test fakes.
-Every record is in the journal before its line is printed.
+Every record is in the journal before its line is printed. Whatever goes wrong, the loop
+ends by stopping the job: nothing on the way out (a full disk, a lost Engine) may skip it.
 """
 
+import contextlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,8 +20,8 @@ from monitor.core.records import EndReason, Event, PilotEnded, Record, Sample
 STATUS_POLL_S = 1.0
 TICK_S = 0.1
 FAST_POLL_FOR_S = 5.0
+FINAL_COUNT_S = 3.0
 EPSILON_S = 1e-6
-FINAL_COUNT_S = 5.0
 
 
 class JobStatusView(Protocol):
@@ -42,9 +44,9 @@ class StopView(Protocol):
 
 
 class Job(Protocol):
-    output_closed: threading.Event
-
     def status(self) -> JobStatusView: ...
+
+    def output_closed(self) -> bool: ...
 
     def stop(self, grace: float) -> StopView: ...
 
@@ -68,19 +70,17 @@ class Clock(Protocol):
 
 
 class StopRequest:
-    """Set from a signal handler; the loop notices it within one poll and stops the job."""
+    """Set from a signal handler; the loop notices it at once and stops the job."""
 
     def __init__(self) -> None:
         self.event = threading.Event()
         self.reason = "a stop was requested"
 
-    def request(self, reason: str) -> bool:
-        """Records the first reason only; returns whether this was the first request."""
-        if self.event.is_set():
-            return False
-        self.reason = reason
-        self.event.set()
-        return True
+    def request(self, reason: str) -> None:
+        """Keeps the first reason: a second Ctrl-C does not rewrite why the pilot stopped."""
+        if not self.event.is_set():
+            self.reason = reason
+            self.event.set()
 
 
 @dataclass(frozen=True)
@@ -105,6 +105,7 @@ class Watch:
         stop: StopRequest,
         baseline_rows: int,
         count_errors: tuple[type[Exception], ...],
+        engine_errors: tuple[type[Exception], ...] = (),
     ) -> None:
         self.plan = plan
         self.job = job
@@ -114,9 +115,13 @@ class Watch:
         self.emit = emit
         self.stop = stop
         self._count_errors = count_errors
+        self._engine_errors = engine_errors
         self._progress: Progress = start_progress(baseline_rows)
         self._index = 0
         self._output_closed_at: float | None = None
+        self._last_running = True
+        self._engine_failing = False
+        self._count_failing = False
 
     def elapsed(self) -> float:
         return self.clock.monotonic() - self.plan.started_monotonic
@@ -127,13 +132,13 @@ class Watch:
         self.emit(event_line(record))
 
     def run(self) -> PilotEnded:
-        """Samples until the pilot ends, stops the job, and returns the end record (appended)."""
+        """Samples until the pilot ends, stops the job, and returns the end record."""
         try:
             reason, detail = self._sample_until_end()
         except Exception as error:  # the job must be stopped whatever broke
             reason, detail = "error", f"{type(error).__name__}: {error}"
-            self.event("monitor_error", f"monitor error: {detail}")
-        return self._finish(reason, detail)
+            self._try(lambda: self.event("monitor_error", f"monitor error: {detail}"))
+        return self.finish(reason, detail)
 
     def _sample_until_end(self) -> tuple[EndReason, str]:
         plan = self.plan
@@ -165,7 +170,7 @@ class Watch:
                 return "signal", self.stop.reason
             now = self.clock.monotonic()
             if now >= next_inspect - EPSILON_S or self._output_recently_closed(now):
-                if not self.job.status().running:
+                if not self._running():
                     return "job_exit", "the job exited"
                 next_inspect = now + STATUS_POLL_S
             remaining = due - now
@@ -174,15 +179,33 @@ class Watch:
             self.clock.wait(self.stop.event, min(TICK_S, remaining, next_inspect - now))
 
     def _output_recently_closed(self, now: float) -> bool:
-        if not self.job.output_closed.is_set():
+        if not self.job.output_closed():
             return False
         if self._output_closed_at is None:
             self._output_closed_at = now
         return now - self._output_closed_at < FAST_POLL_FOR_S
 
+    def _running(self) -> bool:
+        """The job's state; while the Engine cannot be asked, the last state known."""
+        try:
+            running = self.job.status().running
+        except self._engine_errors as error:
+            if not self._engine_failing:
+                self._engine_failing = True
+                self.event(
+                    "engine_unreachable",
+                    f"cannot ask the Docker Engine about the job, retrying: {error}",
+                )
+            return self._last_running
+        if self._engine_failing:
+            self._engine_failing = False
+            self.event("engine_reachable", "the Docker Engine answers again")
+        self._last_running = running
+        return running
+
     def _sample(self, *, final: bool) -> bool:
         """Takes, journals and prints one sample; returns whether the job was running."""
-        running = self._job_running() if final else self.job.status().running
+        running = self._running()
         budget = FINAL_COUNT_S if final else max(0.5, self.plan.interval_s / 2)
         total: int | None = None
         error: str | None = None
@@ -203,35 +226,43 @@ class Watch:
         self.journal.append(sample)
         row, self._progress = measure(self._progress, sample)
         self.emit(sample_line(row, self.plan.planned_samples))
+        self._note_count_edges(error)
         return running
 
-    def _job_running(self) -> bool:
-        try:
-            return self.job.status().running
-        except Exception:  # the Engine may be why the pilot is ending
-            return False
+    def _note_count_edges(self, error: str | None) -> None:
+        """One event where counting starts to fail and one where it works again."""
+        if error is not None and not self._count_failing:
+            self.event("count_failed", f"the table cannot be counted: {error}", error=error)
+        elif error is None and self._count_failing:
+            self.event("count_recovered", "the table can be counted again")
+        self._count_failing = error is not None
 
-    def _exit_code(self) -> int | None:
-        try:
-            return self.job.status().exit_code
-        except Exception:  # an unknown code is reported as such, not as a crash
-            return None
+    def finish(self, reason: EndReason, detail: str) -> PilotEnded:
+        """Stops the job, takes one last count and appends the end record.
 
-    def _finish(self, reason: EndReason, detail: str) -> PilotEnded:
+        The stop comes before anything that touches the disk or the console, and nothing
+        that fails afterwards is allowed to prevent the end record from being attempted.
+        """
         exit_code: int | None = None
         if reason == "job_exit":
             exit_code = self._exit_code()
-            self.event("job_exited", f"the job exited with code {exit_code}", exit_code=exit_code)
+            self._try(
+                lambda: self.event(
+                    "job_exited", f"the job exited with code {exit_code}", exit_code=exit_code
+                )
+            )
         else:
-            self.event(
-                "stopping",
-                f"stopping the job ({detail}): SIGTERM, then SIGKILL after"
-                f" {format_duration(self.plan.stop_grace_s)}",
+            self._try(
+                lambda: self.event(
+                    "stopping",
+                    f"stopping the job ({detail}): SIGTERM, then SIGKILL after"
+                    f" {format_duration(self.plan.stop_grace_s)}",
+                )
             )
         signal, stopped_code, gone = self._stop()
         if reason != "job_exit":
             exit_code = stopped_code
-        self._sample(final=True)
+        self._try(lambda: self._sample(final=True))
         end = PilotEnded(
             at=self.clock.now(),
             elapsed_s=self.elapsed(),
@@ -249,15 +280,38 @@ class Watch:
         try:
             stop = self.job.stop(self.plan.stop_grace_s)
         except Exception as error:
-            self.event("job_not_stopped", f"the job could NOT be stopped: {error}")
+            message = f"the job could NOT be stopped: {error}"
+            self._try(lambda: self.event("job_not_stopped", message))
             return None, None, False
         if stop.signal or not stop.gone:
-            self.event(
-                "job_stopped" if stop.gone else "job_not_stopped",
+            message = (
                 f"the job {'is gone' if stop.gone else 'could NOT be confirmed gone'} after"
-                f" SIG{stop.signal} (exit code {stop.exit_code})",
-                signal=stop.signal,
-                exit_code=stop.exit_code,
-                gone=stop.gone,
+                f" SIG{stop.signal} (exit code {stop.exit_code})"
+                if stop.signal
+                else "the job could NOT be signalled (its PID is unknown) and may still run"
+            )
+            self._try(
+                lambda: self.event(
+                    "job_stopped" if stop.gone else "job_not_stopped",
+                    message,
+                    signal=stop.signal,
+                    exit_code=stop.exit_code,
+                    gone=stop.gone,
+                )
             )
         return stop.signal, stop.exit_code, stop.gone
+
+    def _exit_code(self) -> int | None:
+        try:
+            return self.job.status().exit_code
+        except Exception:  # an unknown code is reported as such, not as a crash
+            return None
+
+    def _try(self, action: Callable[[], object]) -> None:
+        """Runs a journal or console step on the way out; its failure must not stop the end."""
+        try:
+            action()
+        except Exception as error:
+            # If the console itself is gone, the end record is still attempted.
+            with contextlib.suppress(Exception):
+                self.emit(f"[monitor] could not record a step of the pilot's end: {error}")

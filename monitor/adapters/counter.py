@@ -6,6 +6,7 @@ the watermark through the primary key's index, so its cost follows the pilot's i
 the table's size. Without such a key it falls back to a full count(*).
 """
 
+import math
 import threading
 import time
 from dataclasses import dataclass
@@ -52,24 +53,40 @@ class TableCounter:
         self._connect_timeout = max(1, round(connect_timeout_s))
         self._statement_timeout_ms = max(1, round(statement_timeout_s * 1000))
         self._connection: psycopg2.extensions.connection | None = None
+        self._session_timeout_ms = self._statement_timeout_ms
         self.baseline = Baseline(rows=0, key=None, watermark=None)
 
-    def _connect(self) -> psycopg2.extensions.connection:
+    def _connect(self, within_s: float | None = None) -> psycopg2.extensions.connection:
+        """The session, opened if needed; ``within_s`` caps the connect time of this attempt."""
         if self._connection is None or self._connection.closed:
+            timeout = self._connect_timeout
+            if within_s is not None:
+                timeout = max(1, min(timeout, math.ceil(within_s)))
             connection = psycopg2.connect(
                 host=self._target.host,
                 port=self._target.port,
                 dbname=self._target.dbname,
                 user=self._target.user,
                 password=self._target.password.get_secret_value(),
-                connect_timeout=self._connect_timeout,
+                connect_timeout=timeout,
                 application_name=APPLICATION_NAME,
                 options=f"-c statement_timeout={self._statement_timeout_ms}"
                 " -c lock_timeout=5000 -c idle_in_transaction_session_timeout=60000",
             )
             connection.set_session(readonly=True, autocommit=True)
             self._connection = connection
+            self._session_timeout_ms = self._statement_timeout_ms
         return self._connection
+
+    def _limit(self, cursor: psycopg2.extensions.cursor, within_s: float) -> None:
+        """Lowers the statement timeout when less time is left than it allows (and back).
+
+        Whole seconds keep the value stable from one sample to the next: no SET per sample.
+        """
+        wanted = min(self._statement_timeout_ms, max(1, math.floor(within_s)) * 1000)
+        if wanted != self._session_timeout_ms:
+            cursor.execute(sql.SQL("SET statement_timeout = {}").format(sql.Literal(wanted)))
+            self._session_timeout_ms = wanted
 
     def close(self) -> None:
         if self._connection is not None and not self._connection.closed:
@@ -124,9 +141,10 @@ class TableCounter:
             assert row is not None
             return Baseline(rows=int(row[0]), key=None, watermark=None)
 
-    def count_once(self, baseline: Baseline) -> int:
-        """The table's rows now, by the strategy the baseline chose."""
-        with self._connect().cursor() as cursor:
+    def count_once(self, baseline: Baseline, within_s: float) -> int:
+        """The table's rows now, by the strategy the baseline chose, in about ``within_s``."""
+        with self._connect(within_s).cursor() as cursor:
+            self._limit(cursor, within_s)
             if baseline.key is None or baseline.watermark is None:
                 cursor.execute(sql.SQL("SELECT count(*) FROM {}").format(self._relation()))
                 row = cursor.fetchone()
@@ -145,13 +163,15 @@ class TableCounter:
     def count(self, seconds: float, cancel: threading.Event) -> int:
         """Retries with backoff (reconnecting) until ``seconds`` are spent; then CountError.
 
-        ``cancel`` cuts the back-off short, so a stop request is never held up by a retry.
+        Each attempt's connect and statement timeouts are cut to the time left, so the
+        budget holds against a server that hangs; ``cancel`` cuts the back-off short, so a
+        stop request is never held up by a retry.
         """
         deadline = time.monotonic() + seconds
         delay = 0.25
         while True:
             try:
-                return self.count_once(self.baseline)
+                return self.count_once(self.baseline, max(0.1, deadline - time.monotonic()))
             except psycopg2.Error as error:
                 self.close()
                 reason = _reason(error)

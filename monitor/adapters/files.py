@@ -60,12 +60,10 @@ def start_log_section(path: Path, header: str) -> int:
 
 
 def read_log(path: Path, offset: int) -> LogDigest | None:
-    """Digest of the job log from ``offset`` on (this run's part); None if it is unreadable."""
+    """Digest of one run's part of the job log, which starts at ``offset``; None if unreadable."""
     try:
         with path.open("rb") as file:
             file.seek(offset)
-            size = os.fstat(file.fileno()).st_size
-            lines = (raw.decode("utf-8", errors="replace") for raw in file)
-            return digest(str(path), size, lines)
+            return digest(str(path), (raw.decode("utf-8", errors="replace") for raw in file))
     except OSError:
         return None

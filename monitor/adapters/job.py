@@ -5,8 +5,8 @@ the job is started through a tiny `sh` wrapper that writes its in-container PID 
 pidfile and then `exec`s the command's argv unchanged (no shell string is ever built from
 configuration). runc starts every exec in a new session, so that PID is also the job's
 process group, which a second exec signals: TERM, a grace period, KILL, then confirmation
-that no live process of the group is left. Only `sh` and its builtins are needed in the
-app container (slim images have no procps).
+that no live process of the group is left. Only `sh` and its builtins are used in the app
+container (slim images have no procps).
 """
 
 import threading
@@ -18,14 +18,25 @@ from typing import Any
 import docker
 import docker.errors
 
+PIDFILE_PATTERN = "/tmp/pilot-monitor-{run_id}.pid"
 _WRAPPER = 'echo "$$" > "$1" && shift && exec "$@"'
+_READ_PIDFILE = 'read -r pid < "$1" && echo "$pid"'
 _SIGNAL = 'kill -s "$1" -- "-$2" 2>/dev/null || kill -s "$1" "$2" 2>/dev/null'
-# Zombies do not count: an app whose PID 1 does not reap leaves killed children as zombies.
-_GROUP_ALIVE = (
-    'g=$1; for f in /proc/[0-9]*/stat; do { read -r line < "$f"; } 2>/dev/null || continue;'
-    ' rest=${line##*") "}; set -- $rest; [ "$1" != Z ] && [ "$3" = "$g" ] && exit 0; done; exit 1'
+# `alive` succeeds while a process of group $g lives. Zombies do not count: an app whose
+# PID 1 does not reap them keeps killed children as zombies.
+_ALIVE = (
+    'alive() { for s in /proc/[0-9]*/stat; do { read -r line < "$s"; } 2>/dev/null || continue;'
+    ' rest=${line##*") "}; set -- $rest; [ "$1" != Z ] && [ "$3" = "$g" ] && return 0;'
+    " done; return 1; };"
 )
-_KILL_WAIT_S = 5.0
+_GROUP_ALIVE = _ALIVE + " g=$1; alive"
+_EARLIER_JOBS = (
+    _ALIVE + ' for f in /tmp/pilot-monitor-*.pid; do { read -r g < "$f"; } 2>/dev/null'
+    ' || continue; alive && echo "$f $g"; done; exit 0'
+)
+_PID_WAIT_S = 10.0
+_KILL_WAIT_S = 3.0
+_POLL_S = 0.2
 
 
 class JobError(Exception):
@@ -43,6 +54,22 @@ class StopResult:
     signal: str | None
     exit_code: int | None
     gone: bool
+
+
+def run_in_container(
+    api: docker.APIClient,
+    container_id: str,
+    argv: list[str],
+    *,
+    user: str | None = None,
+    workdir: str | None = None,
+) -> tuple[int | None, str]:
+    """A short command in the container, run to its end: (exit code, output)."""
+    created = api.exec_create(container_id, argv, user=user or "", workdir=workdir)
+    output = api.exec_start(created["Id"], stream=False, demux=False)
+    code = api.exec_inspect(created["Id"]).get("ExitCode")
+    text = output.decode("utf-8", errors="replace") if isinstance(output, bytes) else ""
+    return code, text
 
 
 class ExecJob:
@@ -64,31 +91,44 @@ class ExecJob:
         self._container = container_id
         self._argv = list(argv)
         self._workdir = workdir
-        self._user = user or ""
+        self._user = user
         self._environment = dict(environment or {})
         self._log_path = log_path
-        self.pidfile = f"/tmp/pilot-monitor-{run_id}.pid"
+        self.pidfile = PIDFILE_PATTERN.format(run_id=run_id)
         self._exec_id: str | None = None
         self.pid: int | None = None
-        self.output_closed = threading.Event()
+        self._output_closed = threading.Event()
+
+    @property
+    def launched(self) -> bool:
+        """Whether the Engine was asked to run the command: from then on it may be running."""
+        return self._exec_id is not None
 
     def start(self) -> int:
-        """Starts the command once, with output appended to the job log; returns its PID."""
-        if self._exec_id is not None:
+        """Starts the command once, its output appended to the job log; returns its PID.
+
+        A failure after the launch leaves ``launched`` true: the caller must stop the job.
+        """
+        if self.launched:
             raise JobError("the job was already started")
         created = self._api.exec_create(
             self._container,
             ["sh", "-c", _WRAPPER, "pilot-monitor", self.pidfile, *self._argv],
             stdout=True,
             stderr=True,
-            user=self._user,
+            user=self._user or "",
             workdir=self._workdir,
             environment=self._environment or None,
         )
         self._exec_id = str(created["Id"])
         stream = self._api.exec_start(self._exec_id, stream=True, demux=False)
         threading.Thread(target=self._copy_output, args=(stream,), daemon=True).start()
-        self.pid = self._read_pid()
+        self.pid = self._read_pid(_PID_WAIT_S)
+        if self.pid is None:
+            status = self.status()
+            if not status.running:
+                raise JobError(f"the job exited at once with code {status.exit_code}")
+            raise JobError(f"the job's pidfile {self.pidfile} could not be read")
         return self.pid
 
     def _copy_output(self, stream: Any) -> None:
@@ -99,72 +139,100 @@ class ExecJob:
                 for chunk in stream:
                     log.write(chunk)
                     log.flush()
-        except Exception:  # the stream failing must not end the pilot
-            pass
+        except Exception as error:  # the stream failing must not end the pilot
+            with self._log_path.open("a", encoding="utf-8") as log:
+                log.write(f"\n[pilot-monitor] output copy stopped: {error}\n")
         finally:
-            self.output_closed.set()
+            self._output_closed.set()
 
-    def _read_pid(self) -> int:
-        deadline = time.monotonic() + 10.0
-        while time.monotonic() < deadline:
-            code, output = self._run(["cat", self.pidfile])
-            if code == 0 and output.strip().isdigit():
-                return int(output.strip())
-            if not self.status().running:
-                break
+    def output_closed(self) -> bool:
+        return self._output_closed.is_set()
+
+    def wait_output(self, timeout: float) -> bool:
+        """Waits for the output copy to finish, so a log read after an exit has the last lines."""
+        return self._output_closed.wait(timeout)
+
+    def _read_pid(self, timeout: float) -> int | None:
+        """The PID from the pidfile, retried while the job may still be writing it."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                code, output = self._run(["sh", "-c", _READ_PIDFILE, "pilot-monitor", self.pidfile])
+                if code == 0 and output.strip().isdigit():
+                    return int(output.strip())
+                if not self.status().running:
+                    return None
+            except docker.errors.DockerException:
+                pass
+            if time.monotonic() >= deadline:
+                return None
             time.sleep(0.05)
-        status = self.status()
-        if not status.running:
-            raise JobError(f"the job exited at once with code {status.exit_code}")
-        raise JobError(f"the job's pidfile {self.pidfile} never appeared")
 
     def status(self) -> JobStatus:
+        """What the Engine says of the exec; raises DockerException when it cannot be asked."""
         if self._exec_id is None:
             return JobStatus(running=False, exit_code=None)
         info = self._api.exec_inspect(self._exec_id)
         return JobStatus(running=bool(info["Running"]), exit_code=info.get("ExitCode"))
 
-    def wait(self, timeout: float, poll: float = 0.1) -> JobStatus:
-        """Until the job is no longer running or ``timeout`` passes; returns the last status."""
-        deadline = time.monotonic() + timeout
-        status = self.status()
-        while status.running and time.monotonic() < deadline:
-            time.sleep(poll)
-            status = self.status()
-        return status
-
     def group_alive(self) -> bool:
+        """Whether any live process of the job's group is left (children included)."""
         if self.pid is None:
             return False
         code, _ = self._run(["sh", "-c", _GROUP_ALIVE, "pilot-monitor", str(self.pid)])
         return code == 0
 
     def stop(self, grace: float) -> StopResult:
-        """TERM to the job's process group, ``grace`` seconds, KILL, then confirm it is gone."""
+        """TERM to the job's process group, ``grace`` seconds, KILL, then confirm it is gone.
+
+        The grace period is for the whole group: a child still cleaning up after the leader
+        exited gets the rest of it too.
+        """
+        if self.pid is None and self.launched:
+            self.pid = self._read_pid(2.0)
         status = self.status()
         if not status.running and not self.group_alive():
+            self._forget()
             return StopResult(signal=None, exit_code=status.exit_code, gone=True)
+        if self.pid is None:
+            return StopResult(signal=None, exit_code=status.exit_code, gone=False)
         used = "TERM"
         self._signal("TERM")
-        status = self.wait(grace)
-        if status.running or self.group_alive():
+        status, gone = self._wait_gone(grace)
+        if not gone:
             used = "KILL"
             self._signal("KILL")
-            status = self.wait(_KILL_WAIT_S)
-        gone = not status.running and not self.group_alive()
+            status, gone = self._wait_gone(_KILL_WAIT_S)
+        if gone:
+            self._forget()
         return StopResult(signal=used, exit_code=status.exit_code, gone=gone)
+
+    def _wait_gone(self, timeout: float) -> tuple[JobStatus, bool]:
+        deadline = time.monotonic() + timeout
+        while True:
+            status = self.status()
+            gone = not status.running and not self.group_alive()
+            if gone or time.monotonic() >= deadline:
+                return status, gone
+            time.sleep(_POLL_S)
 
     def _signal(self, name: str) -> None:
         if self.pid is not None:
             self._run(["sh", "-c", _SIGNAL, "pilot-monitor", name, str(self.pid)])
 
+    def _forget(self) -> None:
+        """Removes the pidfile, so no later pilot mistakes a reused PID for this job."""
+        if self.launched:
+            self._run(["rm", "-f", self.pidfile])
+
     def _run(self, argv: list[str]) -> tuple[int | None, str]:
-        """A short helper command in the container, as the job's user; (exit code, output)."""
-        created = self._api.exec_create(self._container, argv, user=self._user)
-        output = self._api.exec_start(created["Id"], stream=False, demux=False)
-        code = self._api.exec_inspect(created["Id"]).get("ExitCode")
-        text = output.decode("utf-8", errors="replace") if isinstance(output, bytes) else ""
-        return code, text
+        return run_in_container(self._api, self._container, argv, user=self._user)
+
+
+def earlier_jobs(api: docker.APIClient, container_id: str, user: str | None) -> list[str]:
+    """Pidfiles of jobs from earlier pilots whose process group still lives in the container."""
+    _, output = run_in_container(api, container_id, ["sh", "-c", _EARLIER_JOBS], user=user)
+    return [line.split()[0] for line in output.splitlines() if line.strip()]
 
 
 def probe_command(
@@ -180,20 +248,20 @@ def probe_command(
     if len(argv) > 1 and Path(argv[0]).name.startswith("python") and argv[1].endswith(".py"):
         script += '; [ -f "$2" ] || { echo "$2: no such file"; exit 1; }'
     try:
-        created = api.exec_create(
+        code, output = run_in_container(
+            api,
             container_id,
             ["sh", "-c", script, "pilot-monitor", *argv[:2]],
-            user=user or "",
+            user=user,
             workdir=workdir,
         )
-        output = api.exec_start(created["Id"], stream=False, demux=False)
-        code = api.exec_inspect(created["Id"]).get("ExitCode")
     except docker.errors.APIError as error:
         return str(error.explanation or error)
     if code == 0:
         return None
-    text = output.decode("utf-8", errors="replace").strip() if isinstance(output, bytes) else ""
     if code == 126:
         where = f"as user {user or '(default)'} in {workdir or '(default workdir)'}"
-        return f"cannot start a process {where}: {text or 'unknown user or missing folder'}"
-    return text or f"check exited with code {code}"
+        return (
+            f"cannot start a process {where}: {output.strip() or 'unknown user or missing folder'}"
+        )
+    return output.strip() or f"check exited with code {code}"

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 TAIL_LINES = 20
+RUN_HEADER = "===== pilot "
 # "ERROR", "error:", "RuntimeError", "CRITICAL"... but not "errors=0" or "error_count".
 _ERROR = re.compile(r"(?i)\b\w*?(error|exception|critical|fatal)\b")
 _TRACEBACK = "Traceback (most recent call last)"
@@ -22,12 +23,23 @@ class LogDigest:
     tail: tuple[str, ...]
 
 
-def digest(path: str, size_bytes: int, lines: Iterable[str]) -> LogDigest:
-    """Streams once over the lines, so a large log costs memory only for its tail."""
-    count = errors = tracebacks = 0
+def run_header(run_id: str, details: str) -> str:
+    """The line that opens a run's part of the shared job log."""
+    return f"{RUN_HEADER}{run_id} | {details} ====="
+
+
+def digest(path: str, lines: Iterable[str]) -> LogDigest:
+    """One run's part of the log: from its first line to the next run's header.
+
+    Streams once over the lines, so a large log costs memory only for its tail.
+    """
+    count = errors = tracebacks = size = 0
     first_error: str | None = None
     tail: deque[str] = deque(maxlen=TAIL_LINES)
     for raw in lines:
+        if raw.startswith(RUN_HEADER):
+            break
+        size += len(raw.encode("utf-8"))
         line = raw.rstrip("\r\n")
         count += 1
         tail.append(line)
@@ -36,4 +48,4 @@ def digest(path: str, size_bytes: int, lines: Iterable[str]) -> LogDigest:
         elif _ERROR.search(line):
             errors += 1
             first_error = first_error or line
-    return LogDigest(path, size_bytes, count, errors, tracebacks, first_error, tuple(tail))
+    return LogDigest(path, size, count, errors, tracebacks, first_error, tuple(tail))

@@ -141,7 +141,7 @@ def _log(log: LogDigest | None) -> list[str]:
         "| | |",
         "|---|---|",
         f"| File | {_code(log.path)} |",
-        f"| Size | {log.size_bytes} bytes |",
+        f"| Size (this run) | {log.size_bytes} bytes |",
         f"| Lines (this run) | {log.lines} |",
         f"| Error lines | {log.error_lines} |",
         f"| Tracebacks | {log.tracebacks} |",

@@ -1,6 +1,8 @@
 """The table counter against a real PostgreSQL: exact, read-only, and honest about failure."""
 
+import socket
 import threading
+import time
 
 import psycopg2
 import pytest
@@ -76,4 +78,38 @@ def test_a_database_outage_is_an_error_never_a_zero(own_pg_server: PostgresServe
     assert str(failure.value)
     own_pg_server.start()
     assert counter.count(5.0, threading.Event()) == 1
+    counter.close()
+
+
+def test_the_time_budget_holds_against_a_server_that_never_answers(database: Database) -> None:
+    with socket.socket() as silent:  # accepts connections (kernel backlog), never speaks
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        port = silent.getsockname()[1]
+        target = parse_database_url(f"postgresql://u:p@127.0.0.1:{port}/db", None)
+        counter = TableCounter(
+            target, parse_table_name("matches"), connect_timeout_s=30, statement_timeout_s=30
+        )
+        started = time.monotonic()
+        with pytest.raises(CountError):
+            counter.count(2.0, threading.Event())
+        took = time.monotonic() - started
+    assert took < 2.0 + 3.0, f"a 2 s budget took {took:.1f} s"
+
+
+def test_the_time_budget_holds_against_a_locked_table(database: Database) -> None:
+    counter = _counter(database)
+    counter.take_baseline()
+    locker = database.server.connect(database.name)
+    locker.autocommit = False
+    with locker.cursor() as cursor:
+        cursor.execute("LOCK TABLE matches IN ACCESS EXCLUSIVE MODE")
+        started = time.monotonic()
+        with pytest.raises(CountError):
+            counter.count(1.5, threading.Event())
+        took = time.monotonic() - started
+    locker.rollback()
+    locker.close()
+    assert took < 1.5 + 3.0, f"a 1.5 s budget took {took:.1f} s"
+    assert counter.count(5.0, threading.Event()) == 0
     counter.close()

@@ -226,3 +226,58 @@ def test_the_job_runs_with_the_configured_user_and_workdir(
     output, _ = monitor.communicate(timeout=60)
     assert monitor.returncode == 0, output
     assert "nobody" in owners.output.decode()
+
+
+def test_the_grace_period_covers_the_whole_process_group(
+    database: Database, app: App, tmp_path: Path
+) -> None:
+    logs = tmp_path / "logs"
+    env = monitor_env(
+        database, app, logs, duration="4s", interval="2s", stop_grace="5s",
+        job_env="JOB_RATE=10 JOB_CHILD=cleanup",
+    )  # fmt: skip
+    result = run_monitor(env, tmp_path, "run")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    end = _journal(logs)[-1]
+    assert isinstance(end, PilotEnded)
+    assert (end.job_stopped_by, end.job_gone) == ("TERM", True)
+    cleaned = app.container.exec_run(["cat", "/tmp/child-cleaned-up"])
+    assert cleaned.output == b"yes", "the child must get its grace period after the leader exits"
+    assert app.job_processes() == []
+
+
+def test_a_start_that_fails_after_the_launch_is_stopped_and_reported(
+    database: Database, app: App, tmp_path: Path
+) -> None:
+    # The wrapper cannot write its pidfile: the exec was launched, the job never confirmed.
+    assert app.container.exec_run(["chmod", "0755", "/tmp"]).exit_code == 0
+    logs = tmp_path / "logs"
+    env = monitor_env(database, app, logs, user="nobody", duration="10s", interval="2s")
+    result = run_monitor(env, tmp_path, "run")
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    end = _journal(logs)[-1]
+    assert isinstance(end, PilotEnded)
+    assert (end.reason, end.job_gone) == ("error", True)
+    assert "start could not be confirmed" in end.detail
+    assert "FAILED" in _report(logs)
+    assert app.job_processes() == []
+
+
+def test_a_second_pilot_is_refused_while_an_earlier_job_still_runs(
+    database: Database, app: App, tmp_path: Path
+) -> None:
+    first_logs = tmp_path / "first"
+    first = start_monitor(monitor_env(database, app, first_logs, duration="10m"), tmp_path, "run")
+    assert wait_for(lambda: app.job_processes() != [], timeout=20)
+    first.kill()  # SIGKILL: the monitor dies, its job runs on in the container
+    first.wait(timeout=10)
+    assert app.job_processes() != []
+
+    second_logs = tmp_path / "second"
+    result = run_monitor(monitor_env(database, app, second_logs), tmp_path, "run")
+    assert result.returncode == 2, result.stdout
+    assert result.stdout.startswith("PILOT_COMMAND: a job of an earlier pilot still runs")
+    assert not list(second_logs.glob("pilot_journal_*"))
+    assert len([line for line in app.job_processes() if "insert_rows" in line]) == 1

@@ -141,6 +141,7 @@ def test_check_prints_every_check(database: Database, app: App, tmp_path: Path) 
         "docker engine",
         "app container",
         "command",
+        "earlier job",
         "database",
         "table",
     ]

@@ -1,4 +1,3 @@
-import os
 from pathlib import Path
 
 import pytest
@@ -52,20 +51,21 @@ def test_check_writable_raises_when_the_folder_cannot_exist(tmp_path: Path) -> N
         check_writable(tmp_path / "file" / "sub")
 
 
-def test_read_log_from_an_offset_digests_only_this_run(tmp_path: Path) -> None:
+def test_read_log_digests_only_this_run(tmp_path: Path) -> None:
     path = tmp_path / "backfill_pilot.log"
-    path.write_text("old ERROR from a previous pilot\nold line\n", encoding="utf-8")
+    path.write_text("===== pilot 1 | old =====\nold ERROR\n===== pilot 2 | now =====\n")
     offset = path.stat().st_size
+    this_run = "INFO fetched\nERROR HTTP 429\nINFO done\n"
     with path.open("a", encoding="utf-8") as file:
-        file.write("===== pilot 2 =====\nINFO fetched\nERROR HTTP 429\nINFO done\n")
+        file.write(this_run + "===== pilot 3 | later =====\nERROR from a later pilot\n")
     result = read_log(path, offset)
     assert result is not None
     assert result.path == str(path)
-    assert result.lines == 4
+    assert result.lines == 3
     assert result.error_lines == 1
     assert result.first_error == "ERROR HTTP 429"
-    assert result.tail == ("===== pilot 2 =====", "INFO fetched", "ERROR HTTP 429", "INFO done")
-    assert result.size_bytes == os.path.getsize(path)
+    assert result.tail == ("INFO fetched", "ERROR HTTP 429", "INFO done")
+    assert result.size_bytes == len(this_run.encode())
 
 
 def test_read_log_at_the_end_is_empty(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from monitor.core.analysis import summarise
 from monitor.core.records import Event, PilotEnded, Record, Sample
-from monitor.watch import STATUS_POLL_S, Plan, StopRequest, Watch
+from monitor.watch import FINAL_COUNT_S, STATUS_POLL_S, Plan, StopRequest, Watch
 
 START = 1000.0  # the fake monotonic clock at the start of the pilot
 WALL = 1_700_000_000.0
@@ -76,7 +76,7 @@ class FakeJob:
     stop_error: Exception | None = None
     status_fails_at: float | None = None
     stop_calls: list[tuple[float, float]] = field(default_factory=list)
-    output_closed: threading.Event = field(default_factory=threading.Event)
+    closed: threading.Event = field(default_factory=threading.Event)
     stopped: bool = False
 
     def _exited(self) -> bool:
@@ -90,6 +90,9 @@ class FakeJob:
         if self._exited():
             return Status(False, self.exit_code)
         return Status(True, None)
+
+    def output_closed(self) -> bool:
+        return self.closed.is_set()
 
     def stop(self, grace: float) -> Stopped:
         self.stop_calls.append((grace, self.clock.elapsed()))
@@ -189,6 +192,7 @@ def make_pilot(
         stop=stop,
         baseline_rows=baseline,
         count_errors=(CountFailedError,),
+        engine_errors=(ConnectionError,),
     )
     return Pilot(clock, job, counter, timeline, stop, watch)
 
@@ -253,7 +257,7 @@ def test_counter_gets_half_an_interval_and_the_final_count_is_not_cancelled() ->
     regular, final = pilot.counter.calls[:-1], pilot.counter.calls[-1]
     assert [(at, seconds) for at, seconds, _ in regular] == [(60.0, 30.0), (120.0, 30.0)]
     assert all(cancel is pilot.stop.event for _, _, cancel in regular)
-    assert final[1] == 5.0
+    assert final[1] == FINAL_COUNT_S
     assert final[2] is not pilot.stop.event
     assert not final[2].is_set()
 
@@ -308,7 +312,7 @@ def test_job_exit_is_seen_at_the_next_poll(build, exit_code, outcome, monitor_ex
 
 def test_job_exit_noticed_within_a_tenth_of_a_second_once_its_output_closed() -> None:
     pilot = make_pilot([110, 120], duration=600.0, exits_at=60.35)
-    pilot.clock.at(60.35, pilot.job.output_closed.set)
+    pilot.clock.at(60.35, pilot.job.closed.set)
     end = pilot.watch.run()
     assert end.reason == "job_exit"
     assert 60.35 <= end.elapsed_s <= 60.45 + 1e-9
@@ -337,10 +341,10 @@ def test_stop_request_ends_the_pilot_as_a_signal(build) -> None:
     assert (verdict.outcome, verdict.exit_code) == ("interrupted", 3)
 
 
-def test_stop_request_returns_whether_it_was_the_first() -> None:
+def test_stop_request_keeps_the_first_reason() -> None:
     stop = StopRequest()
-    assert stop.request("SIGTERM") is True
-    assert stop.request("SIGINT") is False
+    stop.request("SIGTERM")
+    stop.request("SIGINT")
     assert stop.reason == "SIGTERM"
     assert stop.event.is_set()
 
@@ -442,15 +446,52 @@ def test_stop_that_cannot_confirm_the_job_is_gone(build) -> None:
     assert verdict_of(build, pilot).outcome == "failed"
 
 
-def test_engine_lost_mid_pilot_still_ends_with_a_record(build) -> None:
+def test_engine_lost_mid_pilot_keeps_sampling_and_still_ends_with_a_record(build) -> None:
     pilot = make_pilot(
-        [110, 120, 130], duration=600.0, status_fails_at=100.0,
+        [110, 120, 130, 140, 150], duration=300.0, status_fails_at=100.0,
         stop_error=ConnectionError("Docker Engine unreachable"),
     )  # fmt: skip
     end = pilot.watch.run()  # must not raise: the journal needs its end record
 
-    assert end.reason == "error"
-    assert "Docker Engine unreachable" in end.detail
+    assert end.reason == "budget"  # the database was still sampled to the end of the budget
+    assert [sample.total for sample in pilot.timeline.samples[:5]] == [110, 120, 130, 140, 150]
+    assert all(sample.job_running for sample in pilot.timeline.samples[:5])  # last state known
+    lost = [event for event in pilot.timeline.events if event.name == "engine_unreachable"]
+    assert len(lost) == 1 and "Docker Engine unreachable" in lost[0].message
     assert end.job_gone is False
     assert pilot.timeline.records[-1] == end
     assert verdict_of(build, pilot).outcome == "failed"
+
+
+def test_engine_back_after_an_outage_is_recorded() -> None:
+    pilot = make_pilot([110, 120, 130], duration=180.0)
+    pilot.job.status_fails_at = 70.0
+    pilot.clock.at(100.0, lambda: setattr(pilot.job, "status_fails_at", None))
+    end = pilot.watch.run()
+    names = [event.name for event in pilot.timeline.events]
+    assert names.count("engine_unreachable") == 1
+    assert names.count("engine_reachable") == 1
+    assert end.reason == "budget" and end.job_gone is True
+
+
+def test_count_failures_are_events_at_their_edges() -> None:
+    failure = CountFailedError("connection refused")
+    pilot = make_pilot([110, failure, failure, 140], duration=240.0)
+    pilot.watch.run()
+    edges = [(e.name, e.elapsed_s) for e in pilot.timeline.events if e.name.startswith("count_")]
+    assert edges == [("count_failed", 120.0), ("count_recovered", 240.0)]
+
+
+def test_a_full_disk_on_the_way_out_still_stops_the_job() -> None:
+    pilot = make_pilot([110, 120], duration=120.0)
+
+    def refuse(record: Record) -> None:
+        if not isinstance(record, Sample):
+            raise OSError(28, "No space left on device")
+        pilot.timeline.append(record)
+
+    pilot.watch.journal = type("Journal", (), {"append": staticmethod(refuse)})()
+    with pytest.raises(OSError):
+        pilot.watch.run()  # the end record itself cannot be written: that must be seen
+    assert pilot.job.stop_calls == [(10.0, 120.0)]
+    assert any("No space left" in line for line in pilot.timeline.lines)

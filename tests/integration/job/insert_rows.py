@@ -3,7 +3,8 @@
 Inserts rows into `matches` at a steady rate and is steered by environment variables:
 JOB_DSN, JOB_RATE (rows/s), JOB_STOP_AFTER (rows, then exit 0), JOB_FAIL_AFTER (rows, then a
 traceback and exit 1), JOB_IGNORE_TERM=1 (SIGTERM ignored), JOB_CHILD=1 (a child process in
-the same process group, to prove the whole group is stopped).
+the same process group, to prove the whole group is stopped), JOB_CHILD=cleanup (a child
+that takes a second to exit after SIGTERM, to prove the grace period covers the group).
 """
 
 import os
@@ -16,6 +17,17 @@ import time
 import psycopg2
 
 stop = threading.Event()
+
+# A child that needs a second to clean up after SIGTERM, with its output not on the job's.
+CLEANING_CHILD = """
+import signal, sys, time
+def finish(*_):
+    time.sleep(1.0)
+    open("/tmp/child-cleaned-up", "w").write("yes")
+    sys.exit(0)
+signal.signal(signal.SIGTERM, finish)
+time.sleep(1000)
+"""
 
 
 def on_term(_signum, _frame):
@@ -44,6 +56,9 @@ def main():
         signal.signal(signal.SIGTERM, on_term)
     if os.environ.get("JOB_CHILD") == "1":
         subprocess.Popen(["sleep", "1000"])
+    if os.environ.get("JOB_CHILD") == "cleanup":
+        quiet = subprocess.DEVNULL
+        subprocess.Popen([sys.executable, "-c", CLEANING_CHILD], stdout=quiet, stderr=quiet)
     print(f"backfill started: pid {os.getpid()}, {rate} rows/s", flush=True)
     connection = connect()
     done = 0
