@@ -1,3 +1,1 @@
 """Pilot Monitor: run a data backfill unattended for a time budget and report on it."""
-
-__version__ = "0.1.0"

@@ -17,7 +17,6 @@ class LocateError(Exception):
 
     def __init__(self, setting: str, problem: str) -> None:
         super().__init__(f"{setting}: {problem}")
-        self.setting = setting
 
 
 @dataclass(frozen=True)

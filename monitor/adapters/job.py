@@ -5,7 +5,7 @@ the job is started through a tiny `sh` wrapper that writes its in-container PID 
 pidfile and then `exec`s the command's argv unchanged (no shell string is ever built from
 configuration). runc starts every exec in a new session, so that PID is also the job's
 process group, which a second exec signals: TERM, a grace period, KILL, then confirmation
-that no live process of the group is left. Only `sh` and its builtins are used in the app
+that no live process of the group is left. Only `sh` and `rm` are used in the app
 container (slim images have no procps).
 """
 

@@ -57,6 +57,7 @@ class PilotSummary:
     slowest: Interval | None
     missing: int
     outages: tuple[Outage, ...]
+    not_started: bool
     verdict: Verdict
 
 
@@ -121,6 +122,7 @@ def summarise(records: list[Record]) -> PilotSummary:
         row for row in good if row.rate_per_min is not None and row.span_s >= start.interval_s / 2
     ]
     duration = end.elapsed_s if end else max((row.elapsed_s for row in intervals), default=0.0)
+    not_started = any(event.name == "job_not_started" for event in events)
     return PilotSummary(
         start=start,
         end=end,
@@ -134,11 +136,8 @@ def summarise(records: list[Record]) -> PilotSummary:
         slowest=min(full, key=lambda row: row.rate_per_min or 0.0) if full else None,
         missing=len(intervals) - len(good),
         outages=_outages(intervals),
-        verdict=judge(
-            end,
-            sampled=bool(good),
-            not_started=any(event.name == "job_not_started" for event in events),
-        ),
+        not_started=not_started,
+        verdict=judge(end, sampled=bool(good), not_started=not_started),
     )
 
 

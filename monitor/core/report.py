@@ -164,6 +164,13 @@ def conclusions(summary: PilotSummary, log: LogDigest | None) -> list[str]:
             f"The job may still be running in {_code(start.container)}: check it before anything"
             " else, and stop it by hand if needed."
         )
+    if summary.not_started:
+        reason = end.detail if end else "no reason recorded"
+        return [
+            *found,
+            f"The job was not started ({reason}): nothing about the backfill was measured."
+            " Fix the cause and run the pilot again.",
+        ]
     if outcome == "passed":
         found.append(
             f"The job ran for the whole budget of {format_duration(start.duration_s)}"

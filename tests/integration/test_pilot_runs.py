@@ -281,3 +281,30 @@ def test_a_second_pilot_is_refused_while_an_earlier_job_still_runs(
     assert result.stdout.startswith("PILOT_COMMAND: a job of an earlier pilot still runs")
     assert not list(second_logs.glob("pilot_journal_*"))
     assert len([line for line in app.job_processes() if "insert_rows" in line]) == 1
+
+
+def test_sigterm_with_a_job_ignoring_sigterm_still_ends_within_grace_plus_margin(
+    database: Database, app: App, tmp_path: Path
+) -> None:
+    logs = tmp_path / "logs"
+    env = monitor_env(
+        database, app, logs, duration="10m", interval="1s", stop_grace="3s",
+        job_env="JOB_RATE=10 JOB_IGNORE_TERM=1",
+    )  # fmt: skip
+    monitor = start_monitor(env, tmp_path, "run")
+    assert monitor.stdout is not None
+    for line in monitor.stdout:
+        if line.startswith("[  2/600]"):
+            break
+    signalled = time.monotonic()
+    monitor.send_signal(signal.SIGTERM)
+    output, _ = monitor.communicate(timeout=60)
+    took = time.monotonic() - signalled
+    print(f"SIGTERM to exit, job ignoring SIGTERM, 3 s grace: {took:.2f} s")
+
+    assert monitor.returncode == 3, output
+    assert took < 3 + 10, "the documented bound is PILOT_STOP_GRACE + 10 s"
+    end = _journal(logs)[-1]
+    assert isinstance(end, PilotEnded)
+    assert (end.reason, end.job_stopped_by, end.job_gone) == ("signal", "KILL", True)
+    assert app.job_processes() == []

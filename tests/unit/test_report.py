@@ -1,5 +1,3 @@
-from dataclasses import replace
-
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
@@ -406,9 +404,20 @@ def test_render_adds_no_secret(build, monkeypatch, tmp_path) -> None:
     assert "postgresql://postgres:***@db:5432/fp" in text
 
 
-def test_report_is_pure(build) -> None:
-    summary = growing(build)
-    log = log_digest(QUIET_LOG)
-    assert report.render(summary, log) == report.render(replace(summary), log)
-    assert report.render(summary, log).endswith("\n")
-    assert not report.render(summary, log).endswith("\n\n")
+def test_report_ends_with_exactly_one_newline(build) -> None:
+    text = report.render(growing(build), log_digest(QUIET_LOG))
+    assert text.endswith("\n")
+    assert not text.endswith("\n\n")
+
+
+def test_conclusions_when_the_job_was_never_started(build) -> None:
+    records = [
+        build.start(),
+        build.event(0.1, "job_not_started", "the job was not started: no such container"),
+        build.end(0.2, "error", detail="no such container"),
+    ]
+    found = findings(report.render(summarise(records), None))
+    assert found == [
+        "The job was not started (no such container): nothing about the backfill was measured."
+        " Fix the cause and run the pilot again."
+    ]
