@@ -10,7 +10,7 @@ import pytest
 from monitor.adapters.counter import CountError, TableCounter
 from monitor.core.database import parse_database_url
 from monitor.core.table import parse_table_name
-from tests.integration.conftest import Database, PostgresServer, make_database
+from tests.integration.harness import Database, PostgresServer, make_database
 
 
 def _counter(database: Database, table: str = "matches") -> TableCounter:

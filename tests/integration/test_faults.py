@@ -6,7 +6,7 @@ from pathlib import Path
 
 from monitor.adapters.journal import read_journal
 from monitor.core.records import PilotEnded, Sample
-from tests.integration.conftest import (
+from tests.integration.harness import (
     App,
     Database,
     PostgresServer,

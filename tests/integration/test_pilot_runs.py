@@ -10,7 +10,7 @@ from markdown_it import MarkdownIt
 from monitor.adapters.journal import read_journal
 from monitor.core.records import Event, PilotEnded, Sample
 from monitor.core.report import SECTIONS
-from tests.integration.conftest import (
+from tests.integration.harness import (
     App,
     Database,
     monitor_env,

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.conftest import SUPERUSER_PASSWORD, App, Database, monitor_env, run_monitor
+from tests.integration.harness import SUPERUSER_PASSWORD, App, Database, monitor_env, run_monitor
 
 SECRET = SUPERUSER_PASSWORD
 
