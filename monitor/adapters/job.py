@@ -19,8 +19,15 @@ import docker
 import docker.errors
 
 PIDFILE_PATTERN = "/tmp/pilot-monitor-{run_id}.pid"
-_WRAPPER = 'echo "$$" > "$1" && shift && exec "$@"'
-_READ_PIDFILE = 'read -r pid < "$1" && echo "$pid"'
+# The pidfile holds the PID and its start time (clock ticks since boot, /proc/PID/stat field
+# 22), so a PID reused after a container restart is never taken for the job. `set -C` makes
+# the write fail rather than follow a planted file or symlink.
+_STAT_FIELDS = 'read -r line < "/proc/$1/stat" && rest=${line##*") "} && set -- $rest'
+_WRAPPER = (
+    f'started() {{ {_STAT_FIELDS} && echo "${{20}}"; }};'
+    ' set -C; echo "$$ $(started $$)" > "$1" && shift && exec "$@"'
+)
+_READ_PIDFILE = 'read -r pid started < "$1" && echo "$pid"'
 _SIGNAL = 'kill -s "$1" -- "-$2" 2>/dev/null || kill -s "$1" "$2" 2>/dev/null'
 # `alive` succeeds while a process of group $g lives. Zombies do not count: an app whose
 # PID 1 does not reap them keeps killed children as zombies.
@@ -30,9 +37,12 @@ _ALIVE = (
     " done; return 1; };"
 )
 _GROUP_ALIVE = _ALIVE + " g=$1; alive"
+# An earlier job counts while its own leader lives: same PID, same start time, no zombie.
 _EARLIER_JOBS = (
-    _ALIVE + ' for f in /tmp/pilot-monitor-*.pid; do { read -r g < "$f"; } 2>/dev/null'
-    ' || continue; alive && echo "$f $g"; done; exit 0'
+    f"leader() {{ want=$2; {{ {_STAT_FIELDS}; }} 2>/dev/null"
+    ' && [ "$1" != Z ] && [ "${20}" = "$want" ]; };'
+    ' for f in /tmp/pilot-monitor-*.pid; do { read -r g t < "$f"; } 2>/dev/null || continue;'
+    ' leader "$g" "$t" && echo "$f $g"; done; exit 0'
 )
 _PID_WAIT_S = 10.0
 _KILL_WAIT_S = 3.0

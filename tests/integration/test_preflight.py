@@ -148,3 +148,14 @@ def test_check_prints_every_check(database: Database, app: App, tmp_path: Path) 
     assert "PILOT_DATABASE_URL=postgresql://postgres:***@" in result.stdout
     assert SECRET not in result.stdout
     assert app.job_processes() == []
+
+
+def test_a_stale_pidfile_with_a_reused_pid_is_not_an_earlier_job(
+    database: Database, app: App, tmp_path: Path
+) -> None:
+    # PID 1 lives, but it is not the process that wrote this pidfile: its start time differs.
+    stale = app.container.exec_run(["sh", "-c", "echo '1 999' > /tmp/pilot-monitor-old.pid"])
+    assert stale.exit_code == 0
+    result = run_monitor(monitor_env(database, app, tmp_path / "logs"), tmp_path, "check")
+    assert result.returncode == 0, result.stdout
+    assert "✅ earlier job" in result.stdout
