@@ -1,4 +1,4 @@
-"""From recorded samples to rates, statistics and a verdict: pure functions, no clock, no I/O.
+"""From recorded samples to rates and statistics: pure functions, no clock, no I/O.
 
 Rates are per interval (rows since the previous good sample over the time between them),
 never a cumulative average dressed up as speed. A missing count stays missing: it is never 0.
