@@ -1,6 +1,7 @@
 """`python -m monitor run | check | report JOURNAL`: the shell around the pilot."""
 
 import argparse
+import os
 import signal
 import sys
 from pathlib import Path
@@ -45,7 +46,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _say(line: str) -> None:
-    print(line, flush=True)
+    try:
+        print(line, flush=True)
+    except OSError:
+        # The console is gone (a closed terminal, a broken pipe); the pilot, its journal and
+        # its report go on, and later lines go nowhere instead of failing the pilot.
+        sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
 
 
 def _run(settings: Settings) -> int:
@@ -55,12 +61,12 @@ def _run(settings: Settings) -> int:
         # No printing here: the loop reports the stop as soon as it notices the request.
         stop.request(f"the monitor received {signal.Signals(number).name}")
 
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    for number in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT):
+        signal.signal(number, on_signal)
     try:
         return run_pilot(settings, stop, _say)
-    except OSError as error:  # the job was stopped on the way out; the logs folder failed
-        _say(f"PILOT_LOGS_DIR: {settings.logs_dir} failed during the pilot: {error}")
+    except OSError as error:  # the logs folder failed; the watch stopped the job before that
+        _say(f"PILOT_LOGS_DIR: the pilot's records in {settings.logs_dir} failed: {error}")
         return EXIT_FAILED
 
 

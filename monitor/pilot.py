@@ -8,14 +8,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-import docker.errors
 import psycopg2
-import requests.exceptions
 
 from monitor.adapters.clock import SystemClock
 from monitor.adapters.counter import CountError
 from monitor.adapters.files import create_new, read_log, start_log_section, write_new
-from monitor.adapters.job import ExecJob, JobError
+from monitor.adapters.job import ENGINE_ERRORS, ExecJob, JobError, LaunchRefusedError
 from monitor.adapters.journal import Journal, read_journal
 from monitor.core import report
 from monitor.core.analysis import PilotSummary, summarise
@@ -55,14 +53,14 @@ def _pilot(settings: Settings, stack: Stack, stop: StopRequest, emit: Callable[[
         baseline = stack.counter.take_baseline()
     except psycopg2.Error as error:
         emit(f"PILOT_DATABASE_URL: the initial count failed, nothing was started: {error}".strip())
-        return EXIT_FAILED
+        return EXIT_CONFIG
     started_at = clock.now()
     stamp = datetime.fromtimestamp(started_at, tz=UTC).strftime("%Y%m%d_%H%M%S")
     journal_path = create_new(settings.logs_dir, f"{JOURNAL_STEM}{stamp}", ".jsonl")
     run_id = journal_path.stem.removeprefix(JOURNAL_STEM)
     container = stack.container.name
     command = shlex.join(settings.argv)
-    job_log = settings.logs_dir / JOB_LOG_NAME
+    job_log = (settings.logs_dir / JOB_LOG_NAME).resolve()
     log_offset = start_log_section(
         job_log,
         run_header(run_id, f"{report.timestamp(started_at)} | container {container} | {command}"),
@@ -116,7 +114,7 @@ def _pilot(settings: Settings, stack: Stack, stop: StopRequest, emit: Callable[[
             stop=stop,
             baseline_rows=baseline.rows,
             count_errors=(CountError,),
-            engine_errors=(docker.errors.DockerException, requests.exceptions.RequestException),
+            engine_errors=ENGINE_ERRORS,
         )
         end = _start_and_watch(job, watch, stop, f"`{command}` in {container}")
     finally:
@@ -142,14 +140,17 @@ def _start_and_watch(job: ExecJob, watch: Watch, stop: StopRequest, what: str) -
             raise JobError(f"{stop.reason} before the start")
         pid = job.start()
     except Exception as error:
-        if job.launched:
+        if job.launched and not isinstance(error, LaunchRefusedError):
             return watch.finish("error", f"the job's start could not be confirmed: {error}")
         watch.event("job_not_started", f"the job was not started: {error}")
         reason: EndReason = "signal" if stop.event.is_set() else "error"
         end = PilotEnded(watch.clock.now(), watch.elapsed(), reason, None, None, True, str(error))
         watch.journal.append(end)
         return end
-    watch.event("job_started", f"started {what} (pid {pid} in the container)", pid=pid)
+    try:
+        watch.event("job_started", f"started {what} (pid {pid} in the container)", pid=pid)
+    except Exception as error:  # the job runs: it must be stopped, not orphaned
+        return watch.finish("error", f"the job's start could not be recorded: {error}")
     return watch.run()
 
 
@@ -168,7 +169,11 @@ def _conclude(journal_path: Path, emit: Callable[[str], None]) -> int:
 
 
 def write_report(summary: PilotSummary, directory: Path) -> Path:
-    log = read_log(Path(summary.start.job_log), summary.start.job_log_offset)
+    """The report beside the journal; the job log is looked for where it was, then beside it."""
+    job_log = Path(summary.start.job_log)
+    if not job_log.exists():
+        job_log = directory / job_log.name
+    log = read_log(job_log, summary.start.job_log_offset)
     stem = f"{REPORT_STEM}{summary.start.run_id}"
     return write_new(directory, stem, ".md", report.render(summary, log))
 

@@ -101,13 +101,23 @@ def _docker_checks(
         client.api, container.id, settings.argv, workdir=settings.workdir, user=settings.user
     )
     if problem:
+        setting, reason = problem
         checks.append(
-            Check("command", False, f"PILOT_COMMAND: cannot run in {container.name}: {problem}")
+            Check("command", False, f"{setting}: cannot run in {container.name}: {reason}")
         )
-    else:
-        checks.append(Check("command", True, f"{settings.argv[0]} found in {container.name}"))
+        checks.append(Check("earlier job", None, "skipped: needs a command that can run"))
+        return client, container
+    checks.append(Check("command", True, f"{settings.argv[0]} found in {container.name}"))
     running = earlier_jobs(client.api, container.id, settings.user)
-    if running:
+    if running is None:
+        checks.append(
+            Check(
+                "earlier job",
+                False,
+                f"PILOT_USER: cannot look for earlier jobs in {container.name}",
+            )
+        )
+    elif running:
         checks.append(
             Check(
                 "earlier job",

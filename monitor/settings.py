@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from dotenv import dotenv_values
+from dotenv.parser import parse_stream
 from pydantic import BeforeValidator, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from pydantic_settings.exceptions import SettingsError
@@ -139,11 +140,9 @@ class Settings(BaseSettings):
 
 def load_settings(env_file: str | None = ".env") -> Settings:
     """Settings from the environment, or ConfigError naming each bad variable."""
-    unknown = _unknown_variables(env_file)
-    if unknown:
-        raise ConfigError(
-            [f"{name}: unknown setting (misspelt? see .env.example)" for name in unknown]
-        )
+    problems = _env_file_problems(env_file)
+    if problems:
+        raise ConfigError(problems)
     secrets_dir = _secrets_dir(env_file)
     try:
         settings = Settings(
@@ -167,16 +166,30 @@ def load_settings(env_file: str | None = ".env") -> Settings:
     return settings
 
 
-def _unknown_variables(env_file: str | None) -> list[str]:
-    """PILOT_* names no setting has: a typo must not silently leave a default in force."""
+def _env_file_problems(env_file: str | None) -> list[str]:
+    """Unparsable lines and unknown PILOT_* names: a typo must not leave a default in force.
+
+    Only line numbers and well-formed names are ever shown: a malformed line may hold a secret.
+    """
     known = {f"{ENV_PREFIX}{name.upper()}" for name in Settings.model_fields}
     known.add(f"{ENV_PREFIX}SECRETS_DIR")
     names = set(os.environ)
+    problems = []
     if env_file and Path(env_file).is_file():
-        names.update(dotenv_values(env_file))
-    return sorted(
-        name for name in names if name.upper().startswith(ENV_PREFIX) and name.upper() not in known
-    )
+        with open(env_file, encoding="utf-8") as stream:
+            for binding in parse_stream(stream):
+                if binding.error:
+                    line = binding.original.line
+                    problems.append(
+                        f"{env_file} line {line}: not NAME=value (the line is not shown)"
+                    )
+                elif binding.key:
+                    names.add(binding.key)
+    for name in sorted(names):
+        if name.upper().startswith(ENV_PREFIX) and name.upper() not in known:
+            shown = name if name.isidentifier() else "a PILOT_* name with unexpected characters"
+            problems.append(f"{shown}: unknown setting (misspelt? see .env.example)")
+    return problems
 
 
 def _secrets_dir(env_file: str | None) -> str:

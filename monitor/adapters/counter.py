@@ -4,11 +4,19 @@ At the start the counter takes the row count and, when the table has a single in
 primary key, its largest value (the watermark). Each sample then counts only the rows past
 the watermark through the primary key's index, so its cost follows the pilot's inserts, not
 the table's size. Without such a key it falls back to a full count(*).
+
+Every wait on the server goes through a psycopg2 wait callback that select()s in short
+steps, so a time budget holds on the client side even when the server never answers (a
+paused container, a lost network), a stop request ends the wait, and the monitor's signal
+handlers run meanwhile. Server-side timeouts alone cannot promise that.
 """
 
 import math
+import select
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 
 import psycopg2
@@ -20,6 +28,44 @@ from monitor.core.table import TableName
 
 APPLICATION_NAME = "pilot-monitor"
 _INTEGER_TYPES = ("smallint", "integer", "bigint")
+
+
+_limits = threading.local()
+_WAIT_STEP_S = 0.2
+
+
+def _wait(connection: psycopg2.extensions.connection) -> None:
+    """psycopg2's wait callback, bounded by the deadline and cancel event of _bounded()."""
+    until: float | None = getattr(_limits, "until", None)
+    cancel: threading.Event | None = getattr(_limits, "cancel", None)
+    while True:
+        state = connection.poll()
+        if state == psycopg2.extensions.POLL_OK:
+            return
+        if state == psycopg2.extensions.POLL_READ:
+            readers, writers = [connection.fileno()], []
+        elif state == psycopg2.extensions.POLL_WRITE:
+            readers, writers = [], [connection.fileno()]
+        else:
+            raise psycopg2.OperationalError(f"unexpected connection state {state}")
+        step = _WAIT_STEP_S
+        if until is not None:
+            left = until - time.monotonic()
+            if left <= 0:
+                raise psycopg2.OperationalError("the database did not answer in time")
+            step = min(step, left)
+        if cancel is not None and cancel.is_set():
+            raise psycopg2.OperationalError("cancelled: the pilot is stopping")
+        select.select(readers, writers, [], step)
+
+
+@contextmanager
+def _bounded(seconds: float, cancel: threading.Event | None = None) -> Iterator[None]:
+    _limits.until, _limits.cancel = time.monotonic() + seconds, cancel
+    try:
+        yield
+    finally:
+        _limits.until, _limits.cancel = None, None
 
 
 class CountError(Exception):
@@ -48,6 +94,7 @@ class TableCounter:
         connect_timeout_s: float,
         statement_timeout_s: float,
     ) -> None:
+        psycopg2.extensions.set_wait_callback(_wait)
         self._target = target
         self._table = table
         self._connect_timeout = max(1, round(connect_timeout_s))
@@ -101,17 +148,22 @@ class TableCounter:
         return sql.Identifier(self._table.name)
 
     def table_exists(self) -> bool:
-        with self._connect().cursor() as cursor:
+        with self._bounded_once(), self._connect().cursor() as cursor:
             cursor.execute("SELECT to_regclass(%s) IS NOT NULL", (self._regclass_text(),))
             row = cursor.fetchone()
         return bool(row and row[0])
+
+    def _bounded_once(self) -> AbstractContextManager[None]:
+        """One connect and one statement's worth of time, for the checks before the start."""
+        return _bounded(self._connect_timeout + self._statement_timeout_ms / 1000)
 
     def _regclass_text(self) -> str:
         return str(self._relation().as_string(self._connect()))
 
     def take_baseline(self) -> Baseline:
         """Counts the table once and fixes what every later sample is measured against."""
-        self.baseline = self._measure_baseline()
+        with self._bounded_once():
+            self.baseline = self._measure_baseline()
         return self.baseline
 
     def _measure_baseline(self) -> Baseline:
@@ -170,8 +222,10 @@ class TableCounter:
         deadline = time.monotonic() + seconds
         delay = 0.25
         while True:
+            left = max(0.1, deadline - time.monotonic())
             try:
-                return self.count_once(self.baseline, max(0.1, deadline - time.monotonic()))
+                with _bounded(left, cancel):
+                    return self.count_once(self.baseline, left)
             except psycopg2.Error as error:
                 self.close()
                 reason = _reason(error)

@@ -9,6 +9,8 @@ that no live process of the group is left. Only `sh` and `rm` are used in the ap
 container (slim images have no procps).
 """
 
+import contextlib
+import secrets
 import threading
 import time
 from dataclasses import dataclass
@@ -17,33 +19,50 @@ from typing import Any
 
 import docker
 import docker.errors
+import requests.exceptions
 
-PIDFILE_PATTERN = "/tmp/pilot-monitor-{run_id}.pid"
-# The pidfile holds the PID and its start time (clock ticks since boot, /proc/PID/stat field
-# 22), so a PID reused after a container restart is never taken for the job. `set -C` makes
-# the write fail rather than follow a planted file or symlink.
+PIDFILE_PATTERN = "/tmp/pilot-monitor-{run_id}-{token}.pid"
+LAUNCH_LOCK = "/tmp/pilot-monitor.lock"
+# A pidfile holds the PID and its start time (clock ticks since boot, /proc/PID/stat field
+# 22), so a PID reused after a container restart is never taken for a job.
 _STAT_FIELDS = 'read -r line < "/proc/$1/stat" && rest=${line##*") "} && set -- $rest'
-_WRAPPER = (
+_FUNCTIONS = (
     f'started() {{ {_STAT_FIELDS} && echo "${{20}}"; }};'
-    ' set -C; echo "$$ $(started $$)" > "$1" && shift && exec "$@"'
+    # An earlier job counts while its own leader lives: same PID, same start time, no zombie.
+    f" leader() {{ want=$2; {{ {_STAT_FIELDS}; }} 2>/dev/null"
+    ' && [ "$1" != Z ] && [ "${20}" = "$want" ]; };'
+    ' earlier() { for f in /tmp/pilot-monitor-*.pid; do { read -r g t < "$f"; } 2>/dev/null'
+    ' || continue; leader "$g" "$t" && echo "$f $g"; done; };'
 )
+# The launch itself is the last line of defence against two backfills: under a lock taken
+# with `set -C` (noclobber: the write fails if the file exists, or is a planted symlink), it
+# looks for a live job of an earlier pilot, records its own PID, and only then `exec`s.
+_REFUSED = {
+    96: "the launch could not write to /tmp in the container (as the job's user)",
+    97: "a job of an earlier pilot still runs in the container",
+    98: f"another pilot is starting its job in the container ({LAUNCH_LOCK} exists; if no pilot"
+    " is starting, remove it)",
+}
+_WRAPPER = _FUNCTIONS + (
+    f' me="$$ $(started $$)"; set -C; lock={LAUNCH_LOCK};'
+    ' echo "$me" 2>/dev/null > "$lock" || { [ -e "$lock" ] || exit 96;'
+    ' echo "pilot-monitor: launch lock busy" >&2; exit 98; };'
+    ' found=$(earlier); if [ -n "$found" ]; then rm -f "$lock";'
+    ' echo "pilot-monitor: an earlier job still runs: $found" >&2; exit 97; fi;'
+    ' echo "$me" > "$1" || { rm -f "$lock"; exit 96; }; rm -f "$lock"; shift; exec "$@"'
+)
+_EARLIER_JOBS = _FUNCTIONS + " earlier; exit 0"
 _READ_PIDFILE = 'read -r pid started < "$1" && echo "$pid"'
 _SIGNAL = 'kill -s "$1" -- "-$2" 2>/dev/null || kill -s "$1" "$2" 2>/dev/null'
 # `alive` succeeds while a process of group $g lives. Zombies do not count: an app whose
 # PID 1 does not reap them keeps killed children as zombies.
-_ALIVE = (
-    'alive() { for s in /proc/[0-9]*/stat; do { read -r line < "$s"; } 2>/dev/null || continue;'
-    ' rest=${line##*") "}; set -- $rest; [ "$1" != Z ] && [ "$3" = "$g" ] && return 0;'
-    " done; return 1; };"
+_GROUP_ALIVE = (
+    'g=$1; for s in /proc/[0-9]*/stat; do { read -r line < "$s"; } 2>/dev/null || continue;'
+    ' rest=${line##*") "}; set -- $rest; [ "$1" != Z ] && [ "$3" = "$g" ] && exit 0;'
+    " done; exit 1"
 )
-_GROUP_ALIVE = _ALIVE + " g=$1; alive"
-# An earlier job counts while its own leader lives: same PID, same start time, no zombie.
-_EARLIER_JOBS = (
-    f"leader() {{ want=$2; {{ {_STAT_FIELDS}; }} 2>/dev/null"
-    ' && [ "$1" != Z ] && [ "${20}" = "$want" ]; };'
-    ' for f in /tmp/pilot-monitor-*.pid; do { read -r g t < "$f"; } 2>/dev/null || continue;'
-    ' leader "$g" "$t" && echo "$f $g"; done; exit 0'
-)
+ENGINE_ERRORS = (docker.errors.DockerException, requests.exceptions.RequestException)
+_SIGNAL_ATTEMPTS = 5
 _PID_WAIT_S = 10.0
 _KILL_WAIT_S = 3.0
 _POLL_S = 0.2
@@ -51,6 +70,10 @@ _POLL_S = 0.2
 
 class JobError(Exception):
     """The job could not be started or controlled through the Engine."""
+
+
+class LaunchRefusedError(JobError):
+    """The launch wrapper refused to start the job: nothing ran."""
 
 
 @dataclass(frozen=True)
@@ -104,7 +127,7 @@ class ExecJob:
         self._user = user
         self._environment = dict(environment or {})
         self._log_path = log_path
-        self.pidfile = PIDFILE_PATTERN.format(run_id=run_id)
+        self.pidfile = PIDFILE_PATTERN.format(run_id=run_id, token=secrets.token_hex(4))
         self._exec_id: str | None = None
         self.pid: int | None = None
         self._output_closed = threading.Event()
@@ -136,6 +159,8 @@ class ExecJob:
         self.pid = self._read_pid(_PID_WAIT_S)
         if self.pid is None:
             status = self.status()
+            if not status.running and status.exit_code in _REFUSED:
+                raise LaunchRefusedError(_REFUSED[status.exit_code])
             if not status.running:
                 raise JobError(f"the job exited at once with code {status.exit_code}")
             raise JobError(f"the job's pidfile {self.pidfile} could not be read")
@@ -168,11 +193,11 @@ class ExecJob:
         while True:
             try:
                 code, output = self._run(["sh", "-c", _READ_PIDFILE, "pilot-monitor", self.pidfile])
-                if code == 0 and output.strip().isdigit():
+                if code == 0 and output.strip().isdigit() and int(output.strip()) > 1:
                     return int(output.strip())
                 if not self.status().running:
                     return None
-            except docker.errors.DockerException:
+            except ENGINE_ERRORS:
                 pass
             if time.monotonic() >= deadline:
                 return None
@@ -200,8 +225,8 @@ class ExecJob:
         """
         if self.pid is None and self.launched:
             self.pid = self._read_pid(2.0)
-        status = self.status()
-        if not status.running and not self.group_alive():
+        status, gone = self._wait_gone(0.0)
+        if gone:
             self._forget()
             return StopResult(signal=None, exit_code=status.exit_code, gone=True)
         if self.pid is None:
@@ -218,30 +243,47 @@ class ExecJob:
         return StopResult(signal=used, exit_code=status.exit_code, gone=gone)
 
     def _wait_gone(self, timeout: float) -> tuple[JobStatus, bool]:
+        """Polls until nothing of the job lives; an Engine error counts as "not gone yet"."""
         deadline = time.monotonic() + timeout
+        status = JobStatus(running=True, exit_code=None)
         while True:
-            status = self.status()
-            gone = not status.running and not self.group_alive()
+            try:
+                status = self.status()
+                gone = not status.running and not self.group_alive()
+            except ENGINE_ERRORS:
+                gone = False
             if gone or time.monotonic() >= deadline:
                 return status, gone
             time.sleep(_POLL_S)
 
     def _signal(self, name: str) -> None:
-        if self.pid is not None:
-            self._run(["sh", "-c", _SIGNAL, "pilot-monitor", name, str(self.pid)])
+        """Sends the signal, retrying briefly: a stop must not fail on one Engine hiccup."""
+        if self.pid is None:
+            return
+        for attempt in range(_SIGNAL_ATTEMPTS):
+            try:
+                self._run(["sh", "-c", _SIGNAL, "pilot-monitor", name, str(self.pid)])
+                return
+            except ENGINE_ERRORS:
+                if attempt == _SIGNAL_ATTEMPTS - 1:
+                    return  # the wait that follows tells whether the job is gone anyway
+                time.sleep(_POLL_S)
 
     def _forget(self) -> None:
         """Removes the pidfile, so no later pilot mistakes a reused PID for this job."""
         if self.launched:
-            self._run(["rm", "-f", self.pidfile])
+            with contextlib.suppress(*ENGINE_ERRORS):
+                self._run(["rm", "-f", self.pidfile])
 
     def _run(self, argv: list[str]) -> tuple[int | None, str]:
         return run_in_container(self._api, self._container, argv, user=self._user)
 
 
-def earlier_jobs(api: docker.APIClient, container_id: str, user: str | None) -> list[str]:
-    """Pidfiles of jobs from earlier pilots whose process group still lives in the container."""
-    _, output = run_in_container(api, container_id, ["sh", "-c", _EARLIER_JOBS], user=user)
+def earlier_jobs(api: docker.APIClient, container_id: str, user: str | None) -> list[str] | None:
+    """Pidfiles of earlier pilots' jobs whose leader still lives; None if it cannot be told."""
+    code, output = run_in_container(api, container_id, ["sh", "-c", _EARLIER_JOBS], user=user)
+    if code != 0:
+        return None
     return [line.split()[0] for line in output.splitlines() if line.strip()]
 
 
@@ -252,8 +294,8 @@ def probe_command(
     *,
     workdir: str | None,
     user: str | None,
-) -> str | None:
-    """Why the command cannot run in the container, or None if its program is found there."""
+) -> tuple[str, str] | None:
+    """(setting to fix, why) when the command cannot run in the container; None if it can."""
     script = 'command -v "$1" >/dev/null 2>&1 || { echo "$1: not found"; exit 1; }'
     if len(argv) > 1 and Path(argv[0]).name.startswith("python") and argv[1].endswith(".py"):
         script += '; [ -f "$2" ] || { echo "$2: no such file"; exit 1; }'
@@ -266,12 +308,12 @@ def probe_command(
             workdir=workdir,
         )
     except docker.errors.APIError as error:
-        return str(error.explanation or error)
+        return "PILOT_COMMAND", str(error.explanation or error)
+    reason = output.strip()
     if code == 0:
         return None
-    if code == 126:
-        where = f"as user {user or '(default)'} in {workdir or '(default workdir)'}"
-        return (
-            f"cannot start a process {where}: {output.strip() or 'unknown user or missing folder'}"
-        )
-    return output.strip() or f"check exited with code {code}"
+    if code != 126:  # 126: the Engine could not start a process at all
+        return "PILOT_COMMAND", reason or f"check exited with code {code}"
+    if "chdir" in reason or (workdir and not user):
+        return "PILOT_WORKDIR", f"cannot start a process in {workdir}: {reason or 'no such folder'}"
+    return "PILOT_USER", f"cannot start a process as user {user}: {reason or 'no such user'}"

@@ -27,8 +27,12 @@ class Journal:
 def read_journal(path: Path) -> list[Record]:
     """Every complete record; a last line cut short by a crash is skipped, not fatal."""
     records = []
-    with path.open(encoding="utf-8") as file:
-        lines = file.read().splitlines()
+    with path.open(encoding="utf-8", newline="") as file:
+        # Only "\n" ends a record: JSON escapes it inside strings, but not U+2028 and the like,
+        # which str.splitlines() would also split on.
+        lines = file.read().split("\n")
+    while lines and not lines[-1]:
+        lines.pop()
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue

@@ -247,10 +247,9 @@ def test_the_grace_period_covers_the_whole_process_group(
     assert app.job_processes() == []
 
 
-def test_a_start_that_fails_after_the_launch_is_stopped_and_reported(
+def test_a_launch_that_cannot_write_its_files_is_refused_and_reported(
     database: Database, app: App, tmp_path: Path
 ) -> None:
-    # The wrapper cannot write its pidfile: the exec was launched, the job never confirmed.
     assert app.container.exec_run(["chmod", "0755", "/tmp"]).exit_code == 0
     logs = tmp_path / "logs"
     env = monitor_env(database, app, logs, user="nobody", duration="10s", interval="2s")
@@ -260,8 +259,9 @@ def test_a_start_that_fails_after_the_launch_is_stopped_and_reported(
     end = _journal(logs)[-1]
     assert isinstance(end, PilotEnded)
     assert (end.reason, end.job_gone) == ("error", True)
-    assert "start could not be confirmed" in end.detail
-    assert "FAILED" in _report(logs)
+    assert "could not write to /tmp" in end.detail
+    assert "FAILED: the job was not started" in _report(logs)
+    assert database.scalar("SELECT count(*) FROM matches") == 0
     assert app.job_processes() == []
 
 

@@ -32,8 +32,8 @@ def _assert_refused(result, setting: str, app: App, logs: Path) -> None:  # type
         ({"app_service": "worker"}, "PILOT_APP_SERVICE"),
         ({"command": "no-such-program --flag"}, "PILOT_COMMAND"),
         ({"command": "python /job/missing.py"}, "PILOT_COMMAND"),
-        ({"user": "no-such-user"}, "PILOT_COMMAND"),
-        ({"workdir": "/no/such/folder"}, "PILOT_COMMAND"),
+        ({"user": "no-such-user"}, "PILOT_USER"),
+        ({"workdir": "/no/such/folder"}, "PILOT_WORKDIR"),
     ],
 )
 def test_refused_before_anything_starts(

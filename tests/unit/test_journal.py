@@ -105,3 +105,14 @@ def test_unknown_fields_from_newer_monitors_are_ignored(build) -> None:
 def test_unknown_kind_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown record kind"):
         from_dict({"kind": "nope"})
+
+
+def test_line_separators_inside_a_record_do_not_split_it(build, tmp_path: Path) -> None:
+    path = tmp_path / "journal.jsonl"
+    journal = Journal(path)
+    odd = "label\u2028two\u2029three\x85four\x1cfive\r six"
+    records = [build.start(command=("python", odd)), build.event(1.0, "note", odd), build.end(2.0)]
+    for record in records:
+        journal.append(record)
+    journal.close()
+    assert read_journal(path) == records
