@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -244,3 +245,11 @@ def wait_for(predicate, timeout: float, step: float = 0.1) -> bool:  # type: ign
             return True
         time.sleep(step)
     return bool(predicate())
+
+
+def follow(monitor: subprocess.Popen[str]) -> tuple[list[str], threading.Thread]:
+    """The monitor's console lines, collected by a thread as they come."""
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(monitor.stdout or []), daemon=True)
+    reader.start()
+    return lines, reader

@@ -3,7 +3,6 @@ that goes away, two pilots at once; and a report rebuilt from its journal."""
 
 import os
 import signal
-import threading
 import time
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from tests.integration.harness import (
     App,
     Database,
     PostgresServer,
+    follow,
     make_database,
     monitor_env,
     run_monitor,
@@ -28,13 +28,8 @@ def test_a_database_outage_is_recorded_as_missing_samples(
     logs = tmp_path / "logs"
     env = monitor_env(database, app, logs, duration="16s", interval="2s", connect_timeout="1s")
     monitor = start_monitor(env, tmp_path, "run")
-    assert monitor.stdout is not None
-    lines: list[str] = []
-    reader = threading.Thread(target=lambda: lines.extend(monitor.stdout or []), daemon=True)
-    reader.start()
-    deadline = time.monotonic() + 30
-    while not any(line.startswith("[  2/8]") for line in lines) and time.monotonic() < deadline:
-        time.sleep(0.1)
+    lines, reader = follow(monitor)
+    assert wait_for(lambda: any(line.startswith("[  2/8]") for line in lines), timeout=30)
     own_pg_server.stop()
     time.sleep(5)
     own_pg_server.start()
@@ -83,10 +78,7 @@ def test_a_database_that_stops_answering_holds_up_neither_samples_nor_a_stop(
     logs = tmp_path / "logs"
     env = monitor_env(database, app, logs, duration="10m", interval="2s", stop_grace="3s")
     monitor = start_monitor(env, tmp_path, "run")
-    assert monitor.stdout is not None
-    lines: list[str] = []
-    reader = threading.Thread(target=lambda: lines.extend(monitor.stdout or []), daemon=True)
-    reader.start()
+    lines, reader = follow(monitor)
     assert wait_for(lambda: any(line.startswith("[  1/300]") for line in lines), timeout=30)
     backend = database.scalar(
         "SELECT pid FROM pg_stat_activity WHERE application_name = 'pilot-monitor'"

@@ -4,24 +4,12 @@ import threading
 from dataclasses import dataclass, field
 
 import pytest
+from fakes import Status, Stopped
 
 from monitor.adapters.job import JobError, LaunchRefusedError
 from monitor.core.records import Event, PilotEnded, Record
 from monitor.pilot import _start_and_watch
 from monitor.watch import Plan, StopRequest, Watch
-
-
-@dataclass(frozen=True)
-class Status:
-    running: bool
-    exit_code: int | None
-
-
-@dataclass(frozen=True)
-class Stopped:
-    signal: str | None
-    exit_code: int | None
-    gone: bool
 
 
 @dataclass

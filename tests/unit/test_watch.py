@@ -5,6 +5,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
+from fakes import Status, Stopped
 
 from monitor.core.analysis import summarise
 from monitor.core.records import Event, PilotEnded, Record, Sample
@@ -52,19 +53,6 @@ class FakeClock:
                 return True  # woken early, like threading.Event.wait
         self.t = end
         return event.is_set()
-
-
-@dataclass(frozen=True)
-class Status:
-    running: bool
-    exit_code: int | None
-
-
-@dataclass(frozen=True)
-class Stopped:
-    signal: str | None
-    exit_code: int | None
-    gone: bool
 
 
 @dataclass
