@@ -61,8 +61,11 @@ def _run(settings: Settings) -> int:
         # No printing here: the loop reports the stop as soon as it notices the request.
         stop.request(f"the monitor received {signal.Signals(number).name}")
 
-    for number in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT):
-        signal.signal(number, on_signal)
+    # SIGQUIT keeps its default as the operator's emergency exit (it leaves the job running);
+    # a signal ignored on entry (nohup, a background job) stays ignored.
+    for number in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        if signal.getsignal(number) is not signal.SIG_IGN:
+            signal.signal(number, on_signal)
     try:
         return run_pilot(settings, stop, _say)
     except OSError as error:  # the logs folder failed; the watch stopped the job before that

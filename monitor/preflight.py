@@ -13,7 +13,7 @@ from monitor.adapters.files import check_writable
 from monitor.adapters.job import earlier_jobs, probe_command
 from monitor.settings import Settings
 
-DOCKER_TIMEOUT_S = 30
+DOCKER_TIMEOUT_S = 10
 
 
 @dataclass(frozen=True)

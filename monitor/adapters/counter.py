@@ -32,11 +32,12 @@ _INTEGER_TYPES = ("smallint", "integer", "bigint")
 
 _limits = threading.local()
 _WAIT_STEP_S = 0.2
+_UNBOUNDED_WAIT_S = 60.0  # for a connection used outside _bounded(): never wait forever
 
 
 def _wait(connection: psycopg2.extensions.connection) -> None:
     """psycopg2's wait callback, bounded by the deadline and cancel event of _bounded()."""
-    until: float | None = getattr(_limits, "until", None)
+    until: float = getattr(_limits, "until", None) or time.monotonic() + _UNBOUNDED_WAIT_S
     cancel: threading.Event | None = getattr(_limits, "cancel", None)
     while True:
         state = connection.poll()
@@ -48,12 +49,10 @@ def _wait(connection: psycopg2.extensions.connection) -> None:
             readers, writers = [], [connection.fileno()]
         else:
             raise psycopg2.OperationalError(f"unexpected connection state {state}")
-        step = _WAIT_STEP_S
-        if until is not None:
-            left = until - time.monotonic()
-            if left <= 0:
-                raise psycopg2.OperationalError("the database did not answer in time")
-            step = min(step, left)
+        left = until - time.monotonic()
+        if left <= 0:
+            raise psycopg2.OperationalError("the database did not answer in time")
+        step = min(_WAIT_STEP_S, left)
         if cancel is not None and cancel.is_set():
             raise psycopg2.OperationalError("cancelled: the pilot is stopping")
         select.select(readers, writers, [], step)

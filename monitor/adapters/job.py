@@ -28,28 +28,32 @@ LAUNCH_LOCK = "/tmp/pilot-monitor.lock"
 _STAT_FIELDS = 'read -r line < "/proc/$1/stat" && rest=${line##*") "} && set -- $rest'
 _FUNCTIONS = (
     f'started() {{ {_STAT_FIELDS} && echo "${{20}}"; }};'
-    # An earlier job counts while its own leader lives: same PID, same start time, no zombie.
+    # A job counts while its own leader lives: same PID, same start time, not a zombie.
     f" leader() {{ want=$2; {{ {_STAT_FIELDS}; }} 2>/dev/null"
     ' && [ "$1" != Z ] && [ "${20}" = "$want" ]; };'
-    ' earlier() { for f in /tmp/pilot-monitor-*.pid; do { read -r g t < "$f"; } 2>/dev/null'
-    ' || continue; leader "$g" "$t" && echo "$f $g"; done; };'
+    ' earlier() { for f in /tmp/pilot-monitor-*.pid; do [ "$f" = "$skip" ] && continue;'
+    ' { read -r g t < "$f"; } 2>/dev/null || continue; leader "$g" "$t" && echo "$f $g"; done; };'
+    " skip=;"
 )
-# The launch itself is the last line of defence against two backfills: under a lock taken
-# with `set -C` (noclobber: the write fails if the file exists, or is a planted symlink), it
-# looks for a live job of an earlier pilot, records its own PID, and only then `exec`s.
+# The launch itself is the last line of defence against two backfills. It writes its own
+# pidfile, then looks for any other live job, and execs only if there is none: of two
+# launches racing, the later one always sees the earlier one's pidfile. A lock taken with
+# `set -C` (noclobber: the write fails if the file exists, or is a planted symlink) keeps
+# racing launches from refusing each other; a lock whose writer died is taken over.
 _REFUSED = {
     96: "the launch could not write to /tmp in the container (as the job's user)",
-    97: "a job of an earlier pilot still runs in the container",
-    98: f"another pilot is starting its job in the container ({LAUNCH_LOCK} exists; if no pilot"
-    " is starting, remove it)",
+    97: "a job of another pilot runs in the container",
+    98: f"another pilot is starting its job in the container right now ({LAUNCH_LOCK})",
 }
 _WRAPPER = _FUNCTIONS + (
     f' me="$$ $(started $$)"; set -C; lock={LAUNCH_LOCK};'
-    ' echo "$me" 2>/dev/null > "$lock" || { [ -e "$lock" ] || exit 96;'
-    ' echo "pilot-monitor: launch lock busy" >&2; exit 98; };'
-    ' found=$(earlier); if [ -n "$found" ]; then rm -f "$lock";'
-    ' echo "pilot-monitor: an earlier job still runs: $found" >&2; exit 97; fi;'
-    ' echo "$me" > "$1" || { rm -f "$lock"; exit 96; }; rm -f "$lock"; shift; exec "$@"'
+    ' if ! { echo "$me" > "$lock"; } 2>/dev/null; then [ -w /tmp ] || exit 96;'
+    ' { read -r g t < "$lock"; } 2>/dev/null && leader "$g" "$t" && exit 98;'
+    ' rm -f "$lock"; { echo "$me" > "$lock"; } 2>/dev/null || exit 98; fi;'
+    ' found=$(earlier); if [ -z "$found" ]; then { echo "$me" > "$1"; } 2>/dev/null'
+    ' || { rm -f "$lock"; exit 96; }; skip=$1; found=$(earlier); fi;'
+    ' rm -f "$lock"; if [ -n "$found" ]; then [ "$skip" ] && rm -f "$1";'
+    ' echo "pilot-monitor: another job runs: $found" >&2; exit 97; fi; shift; exec "$@"'
 )
 _EARLIER_JOBS = _FUNCTIONS + " earlier; exit 0"
 _READ_PIDFILE = 'read -r pid started < "$1" && echo "$pid"'
@@ -62,7 +66,6 @@ _GROUP_ALIVE = (
     " done; exit 1"
 )
 ENGINE_ERRORS = (docker.errors.DockerException, requests.exceptions.RequestException)
-_SIGNAL_ATTEMPTS = 5
 _PID_WAIT_S = 10.0
 _KILL_WAIT_S = 3.0
 _POLL_S = 0.2
@@ -129,6 +132,7 @@ class ExecJob:
         self._log_path = log_path
         self.pidfile = PIDFILE_PATTERN.format(run_id=run_id, token=secrets.token_hex(4))
         self._exec_id: str | None = None
+        self._container_started: str | None = None
         self.pid: int | None = None
         self._output_closed = threading.Event()
 
@@ -154,6 +158,7 @@ class ExecJob:
             environment=self._environment or None,
         )
         self._exec_id = str(created["Id"])
+        self._container_started = self._container_started_at()
         stream = self._api.exec_start(self._exec_id, stream=True, demux=False)
         threading.Thread(target=self._copy_output, args=(stream,), daemon=True).start()
         self.pid = self._read_pid(_PID_WAIT_S)
@@ -232,15 +237,25 @@ class ExecJob:
         if self.pid is None:
             return StopResult(signal=None, exit_code=status.exit_code, gone=False)
         used = "TERM"
-        self._signal("TERM")
-        status, gone = self._wait_gone(grace)
+        status, gone = self._signal_and_wait("TERM", grace)
         if not gone:
             used = "KILL"
-            self._signal("KILL")
-            status, gone = self._wait_gone(_KILL_WAIT_S)
+            status, gone = self._signal_and_wait("KILL", _KILL_WAIT_S)
         if gone:
             self._forget()
         return StopResult(signal=used, exit_code=status.exit_code, gone=gone)
+
+    def _signal_and_wait(self, name: str, seconds: float) -> tuple[JobStatus, bool]:
+        """Sends the signal (again, while the Engine fails) and waits for the group to go."""
+        deadline = time.monotonic() + seconds
+        sent = False
+        while True:
+            if not sent:
+                sent = self._signal(name)
+            status, gone = self._wait_gone(0.0)
+            if gone or time.monotonic() >= deadline:
+                return status, gone
+            time.sleep(_POLL_S)
 
     def _wait_gone(self, timeout: float) -> tuple[JobStatus, bool]:
         """Polls until nothing of the job lives; an Engine error counts as "not gone yet"."""
@@ -249,25 +264,32 @@ class ExecJob:
         while True:
             try:
                 status = self.status()
-                gone = not status.running and not self.group_alive()
+                gone = not status.running and (
+                    self._container_restarted() or not self.group_alive()
+                )
             except ENGINE_ERRORS:
                 gone = False
             if gone or time.monotonic() >= deadline:
                 return status, gone
             time.sleep(_POLL_S)
 
-    def _signal(self, name: str) -> None:
-        """Sends the signal, retrying briefly: a stop must not fail on one Engine hiccup."""
+    def _container_started_at(self) -> str | None:
+        return str(self._api.inspect_container(self._container)["State"].get("StartedAt"))
+
+    def _container_restarted(self) -> bool:
+        """Every exec dies when its container restarts; PIDs after that belong to others."""
+        return self._container_started_at() != self._container_started
+
+    def _signal(self, name: str) -> bool:
+        """Whether the signal reached the container (not whether anything was left to get it)."""
         if self.pid is None:
-            return
-        for attempt in range(_SIGNAL_ATTEMPTS):
-            try:
+            return True
+        try:
+            if not self._container_restarted():
                 self._run(["sh", "-c", _SIGNAL, "pilot-monitor", name, str(self.pid)])
-                return
-            except ENGINE_ERRORS:
-                if attempt == _SIGNAL_ATTEMPTS - 1:
-                    return  # the wait that follows tells whether the job is gone anyway
-                time.sleep(_POLL_S)
+        except ENGINE_ERRORS:
+            return False
+        return True
 
     def _forget(self) -> None:
         """Removes the pidfile, so no later pilot mistakes a reused PID for this job."""
