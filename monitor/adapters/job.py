@@ -148,6 +148,7 @@ class ExecJob:
         """
         if self.launched:
             raise JobError("the job was already started")
+        self._container_started = self._container_started_at()
         created = self._api.exec_create(
             self._container,
             ["sh", "-c", _WRAPPER, "pilot-monitor", self.pidfile, *self._argv],
@@ -158,7 +159,6 @@ class ExecJob:
             environment=self._environment or None,
         )
         self._exec_id = str(created["Id"])
-        self._container_started = self._container_started_at()
         stream = self._api.exec_start(self._exec_id, stream=True, demux=False)
         threading.Thread(target=self._copy_output, args=(stream,), daemon=True).start()
         self.pid = self._read_pid(_PID_WAIT_S)
