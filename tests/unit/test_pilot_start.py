@@ -4,9 +4,10 @@ import threading
 from dataclasses import dataclass, field
 
 import pytest
-from fakes import Status, Stopped
 
 from monitor.adapters.job import JobError, LaunchRefusedError
+from monitor.adapters.job import JobStatus as Status
+from monitor.adapters.job import StopResult as Stopped
 from monitor.core.records import Event, PilotEnded, Record
 from monitor.pilot import _start_and_watch
 from monitor.watch import Plan, StopRequest, Watch

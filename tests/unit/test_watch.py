@@ -5,8 +5,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
-from fakes import Status, Stopped
 
+from monitor.adapters.job import JobStatus as Status
+from monitor.adapters.job import StopResult as Stopped
 from monitor.core.analysis import summarise
 from monitor.core.records import Event, PilotEnded, Record, Sample
 from monitor.watch import FINAL_COUNT_S, STATUS_POLL_S, Plan, StopRequest, Watch
