@@ -1,29 +1,82 @@
-# Pilot Monitor. `make test` does every set-up step on a fresh machine, then runs the tests.
+# Pilot Monitor. On a fresh machine, `make demo` sets everything up and runs a pilot on the
+# demo stack; `make test` sets everything up and runs the tests.
 SHELL := /bin/bash
 VENV ?= .venv
 PYTHON ?= python3
 PY := $(VENV)/bin/python
+DEMO_PROJECT := football-prediction-demo
+
+PILOT := docker compose -f compose.pilot.yml
+DEMO := docker compose -f demo/compose.yml
+# The base images scripts/images.sh chose (registry images, or the local stand-ins).
+IMAGES := set -a && . ./.images.env && set +a
+# The monitor runs as the owner of the logs folder, with the Docker socket's group.
+OWNER := export MONITOR_UID=$$(stat -c %u logs) MONITOR_GID=$$(stat -c %g logs) \
+	DOCKER_SOCKET_GID=$$(stat -c %g $${DOCKER_SOCKET:-/var/run/docker.sock} 2>/dev/null || echo 0)
+NEED_DOCKER := docker info >/dev/null 2>&1 || { \
+	echo "make: Docker Engine is not reachable: run 'make provision' (as root) or start dockerd"; \
+	exit 2; }
 
 .DEFAULT_GOAL := help
-.PHONY: help test lint provision venv check pilot report clean
+.PHONY: help demo test pilot logs check report build images provision engine lint venv clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-test: provision venv lint ## set up this machine (Docker Engine, PostgreSQL, images) and run every test
-	@echo "make: running the tests (unit, then integration against Docker and PostgreSQL)"
+demo: build ## fresh machine to a finished pilot on the demo stack (about 5 minutes)
+	@echo "make: starting the demo stack ($(DEMO_PROJECT): db, app) and waiting until it is healthy"
+	$(IMAGES) && $(DEMO) up --detach --wait
+	@echo "make: running a short pilot on it (demo/pilot.env); follow it in another terminal with: make logs"
+	@$(IMAGES) && $(OWNER) && export MONITOR_ENV_FILE=demo/pilot.env && \
+	$(PILOT) up --exit-code-from monitor; code=$$?; \
+	echo "make: the pilot ended with exit code $$code; its report: $$(ls -t logs/pilot_run_report_*.md 2>/dev/null | head -n 1)"; \
+	echo "make: the demo stack is still up (make clean removes it)"; \
+	exit $$code
+
+test: provision images venv lint ## set up this machine (Docker, Compose, PostgreSQL, images) and run every test
+	@echo "make: running the tests (unit, integration against Docker and PostgreSQL, end to end with compose)"
 	$(PY) -m pytest
+
+pilot: ## run one pilot against the running stack, with the settings in .env
+	@$(NEED_DOCKER)
+	@echo "make: building the monitor image and running one pilot (settings: .env)"
+	$(MAKE) --no-print-directory images
+	@$(IMAGES) && $(OWNER) && $(PILOT) build monitor && $(PILOT) up --exit-code-from monitor
+
+logs: ## the pilot's console: one line per interval
+	@$(NEED_DOCKER)
+	$(PILOT) logs monitor
+
+check: ## run the monitor's preflight checks against the stack, with the settings in .env
+	@$(NEED_DOCKER)
+	@echo "make: running the preflight checks in the monitor's container"
+	@$(IMAGES) && $(OWNER) && $(PILOT) run --rm --build monitor check
+
+report: venv ## rebuild a report: make report JOURNAL=logs/pilot_journal_....jsonl
+	@test -n "$(JOURNAL)" || { echo "make: set JOURNAL=logs/pilot_journal_<run>.jsonl"; exit 2; }
+	$(PY) -m monitor report "$(JOURNAL)"
+
+build: engine images ## build the monitor's and the demo app's images
+	@echo "make: building the monitor and demo app images"
+	$(IMAGES) && $(PILOT) build && $(DEMO) build
+
+images: ## choose the base images (building local stand-ins without a registry), fill wheels/
+	@$(NEED_DOCKER)
+	bash scripts/images.sh
+
+provision: ## install and start what is missing: Docker Engine, Compose v2, PostgreSQL 15, venv
+	@echo "make: provisioning Docker Engine, Compose v2, PostgreSQL 15 and venv (apt; root if missing)"
+	bash scripts/provision.sh tests
+
+engine: ## install and start what is missing of Docker Engine and Compose v2
+	@echo "make: provisioning Docker Engine and Compose v2 (apt; root if missing)"
+	bash scripts/provision.sh
 
 lint: venv ## ruff and mypy
 	@echo "make: linting and type-checking"
-	$(PY) -m ruff check monitor tests
-	$(PY) -m ruff format --check monitor tests
+	$(PY) -m ruff check monitor tests demo
+	$(PY) -m ruff format --check monitor tests demo
 	$(PY) -m mypy
-
-provision: ## install and start Docker Engine and PostgreSQL 15, build the local base image
-	@echo "make: provisioning Docker Engine, PostgreSQL and the base image (root, apt)"
-	bash scripts/provision.sh
-	bash images/base/build.sh
 
 venv: $(VENV)/.installed ## a virtualenv with the monitor and its dev tools
 
@@ -34,18 +87,10 @@ $(VENV)/.installed: pyproject.toml
 	$(VENV)/bin/pip install --quiet -e '.[dev]'
 	touch $@
 
-check: venv ## run the preflight checks against the stack named in .env
-	@docker info >/dev/null 2>&1 || { echo "make: Docker Engine is not reachable (run: make provision)"; exit 2; }
-	$(PY) -m monitor check
-
-pilot: venv ## run one pilot against the running stack named in .env
-	@docker info >/dev/null 2>&1 || { echo "make: Docker Engine is not reachable (run: make provision)"; exit 2; }
-	$(PY) -m monitor run
-
-report: venv ## rebuild a report: make report JOURNAL=logs/pilot_journal_....jsonl
-	@test -n "$(JOURNAL)" || { echo "make: set JOURNAL=logs/pilot_journal_<run>.jsonl"; exit 2; }
-	$(PY) -m monitor report "$(JOURNAL)"
-
-clean: ## remove the virtualenv and caches (never the reports in logs/)
-	@echo "make: removing $(VENV) and caches; logs/ is kept"
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache *.egg-info
+clean: ## remove the demo stack and its volumes, the pilot's container, the venv (never logs/)
+	@echo "make: removing the demo stack ($(DEMO_PROJECT)) with its volumes, the pilot's container, $(VENV) and caches; logs/ is kept"
+	@if docker info >/dev/null 2>&1; then \
+		$(DEMO) down --volumes --remove-orphans; \
+		$(PILOT) down --remove-orphans; \
+	else echo "make: Docker Engine is not reachable: no containers to remove"; fi
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache *.egg-info .images.env

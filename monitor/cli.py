@@ -7,11 +7,14 @@ import sys
 from pathlib import Path
 from types import FrameType
 
+from monitor.adapters.heartbeat import Heartbeat
 from monitor.core.verdict import EXIT_CONFIG, EXIT_FAILED, EXIT_OK
 from monitor.pilot import rebuild_report, run_pilot
 from monitor.preflight import preflight
 from monitor.settings import ConfigError, Settings, describe, load_settings
 from monitor.watch import StopRequest
+
+PREFLIGHT_S = 60.0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -66,8 +69,11 @@ def _run(settings: Settings) -> int:
     for number in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         if signal.getsignal(number) is not signal.SIG_IGN:
             signal.signal(number, on_signal)
+    heartbeat = Heartbeat(settings.heartbeat_file)
+    # Preflight's slowest path: the Engine's timeout, a connection and a count.
+    heartbeat.beat(PREFLIGHT_S + settings.connect_timeout + settings.statement_timeout)
     try:
-        return run_pilot(settings, stop, _say)
+        return run_pilot(settings, stop, _say, heartbeat)
     except OSError as error:  # the logs folder failed; the watch stopped the job before that
         _say(f"PILOT_LOGS_DIR: the pilot's records in {settings.logs_dir} failed: {error}")
         return EXIT_FAILED

@@ -24,7 +24,7 @@ from monitor.core.records import EndReason, PilotEnded, PilotStarted
 from monitor.core.verdict import EXIT_CONFIG, EXIT_FAILED
 from monitor.preflight import Stack, preflight
 from monitor.settings import Settings, describe
-from monitor.watch import Plan, StopRequest, Watch
+from monitor.watch import Heartbeat, Plan, StopRequest, Watch
 
 JOB_LOG_NAME = "backfill_pilot.log"
 OUTPUT_DRAIN_S = 3.0
@@ -32,7 +32,12 @@ REPORT_STEM = "pilot_run_report_"
 JOURNAL_STEM = "pilot_journal_"
 
 
-def run_pilot(settings: Settings, stop: StopRequest, emit: Callable[[str], None]) -> int:
+def run_pilot(
+    settings: Settings,
+    stop: StopRequest,
+    emit: Callable[[str], None],
+    heartbeat: Heartbeat | None = None,
+) -> int:
     """Runs one pilot to its end and returns the monitor's exit code."""
     checks, stack = preflight(settings)
     if stack is None:
@@ -41,13 +46,19 @@ def run_pilot(settings: Settings, stop: StopRequest, emit: Callable[[str], None]
                 emit(check.detail)
         return EXIT_CONFIG
     try:
-        return _pilot(settings, stack, stop, emit)
+        return _pilot(settings, stack, stop, emit, heartbeat)
     finally:
         stack.counter.close()
         stack.client.close()
 
 
-def _pilot(settings: Settings, stack: Stack, stop: StopRequest, emit: Callable[[str], None]) -> int:
+def _pilot(
+    settings: Settings,
+    stack: Stack,
+    stop: StopRequest,
+    emit: Callable[[str], None],
+    heartbeat: Heartbeat | None,
+) -> int:
     clock = SystemClock()
     try:
         baseline = stack.counter.take_baseline()
@@ -115,6 +126,7 @@ def _pilot(settings: Settings, stack: Stack, stop: StopRequest, emit: Callable[[
             baseline_rows=baseline.rows,
             count_errors=(CountError,),
             engine_errors=ENGINE_ERRORS,
+            heartbeat=heartbeat,
         )
         end = _start_and_watch(job, watch, stop, f"`{command}` in {container}")
     finally:

@@ -78,6 +78,7 @@ class Settings(BaseSettings):
     statement_timeout: Seconds = 30.0
     connect_timeout: Seconds = 10.0
     logs_dir: Path = Path("logs")
+    heartbeat_file: Path | None = None
 
     @field_validator("duration", "interval", "stop_grace", "statement_timeout", "connect_timeout")
     @classmethod

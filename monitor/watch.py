@@ -22,6 +22,9 @@ TICK_S = 0.1
 FAST_POLL_FOR_S = 5.0
 FINAL_COUNT_S = 3.0
 EPSILON_S = 1e-6
+# What a step may take beyond its own budget (an Engine call's timeout and some margin); the
+# heartbeat promises the next beat within the step's budget plus this.
+STEP_SLACK_S = 30.0
 
 
 class JobStatusView(Protocol):
@@ -69,6 +72,10 @@ class Clock(Protocol):
     def wait(self, event: threading.Event, seconds: float) -> bool: ...
 
 
+class Heartbeat(Protocol):
+    def beat(self, valid_for_s: float) -> None: ...
+
+
 class StopRequest:
     """Set from a signal handler; the loop notices it at once and stops the job."""
 
@@ -106,6 +113,7 @@ class Watch:
         baseline_rows: int,
         count_errors: tuple[type[Exception], ...],
         engine_errors: tuple[type[Exception], ...] = (),
+        heartbeat: Heartbeat | None = None,
     ) -> None:
         self.plan = plan
         self.job = job
@@ -116,6 +124,7 @@ class Watch:
         self.stop = stop
         self._count_errors = count_errors
         self._engine_errors = engine_errors
+        self._heartbeat = heartbeat
         self._progress: Progress = start_progress(baseline_rows)
         self._index = 0
         self._output_closed_at: float | None = None
@@ -166,6 +175,7 @@ class Watch:
         """
         next_inspect = self.clock.monotonic()
         while True:
+            self._beat(self.plan.interval_s / 2)
             if self.stop.event.is_set():
                 return "signal", self.stop.reason
             now = self.clock.monotonic()
@@ -243,6 +253,7 @@ class Watch:
         The stop comes before anything that touches the disk or the console, and nothing
         that fails afterwards is allowed to prevent the end record from being attempted.
         """
+        self._beat(self.plan.stop_grace_s + FINAL_COUNT_S)
         exit_code: int | None = None
         if reason == "job_exit":
             exit_code = self._exit_code()
@@ -306,6 +317,10 @@ class Watch:
             return self.job.status().exit_code
         except Exception:  # an unknown code is reported as such, not as a crash
             return None
+
+    def _beat(self, step_s: float) -> None:
+        if self._heartbeat is not None:
+            self._heartbeat.beat(step_s + STEP_SLACK_S)
 
     def _try(self, action: Callable[[], object]) -> None:
         """Runs a journal or console step on the way out; its failure must not stop the end."""

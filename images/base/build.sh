@@ -23,8 +23,12 @@ fi
 
 command -v docker >/dev/null 2>&1 || die "docker client not found (run scripts/provision.sh)"
 docker info >/dev/null 2>&1 || die "Docker daemon not reachable (run scripts/provision.sh)"
-command -v debootstrap >/dev/null 2>&1 || die "debootstrap not found (run scripts/provision.sh)"
-[ "$(id -u)" -eq 0 ] || die "debootstrap needs root"
+[ "$(id -u)" -eq 0 ] || die "no $TAG here and building it with debootstrap needs root"
+if ! command -v debootstrap >/dev/null 2>&1; then
+    log "installing debootstrap"
+    DEBIAN_FRONTEND=noninteractive apt-get update -q </dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends debootstrap </dev/null
+fi
 
 # Serialise concurrent builds of the same machine; re-check after getting the lock.
 exec 9>/var/lock/pilot-base-image.lock

@@ -1,5 +1,6 @@
 """The pilot loop against in-memory fakes: a clock that jumps, a scripted job and counter."""
 
+import itertools
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -10,7 +11,7 @@ from monitor.adapters.job import JobStatus as Status
 from monitor.adapters.job import StopResult as Stopped
 from monitor.core.analysis import summarise
 from monitor.core.records import Event, PilotEnded, Record, Sample
-from monitor.watch import FINAL_COUNT_S, STATUS_POLL_S, Plan, StopRequest, Watch
+from monitor.watch import FINAL_COUNT_S, STATUS_POLL_S, STEP_SLACK_S, Plan, StopRequest, Watch
 
 START = 1000.0  # the fake monotonic clock at the start of the pilot
 WALL = 1_700_000_000.0
@@ -157,9 +158,11 @@ def make_pilot(
     interval: float = 60.0,
     grace: float = 10.0,
     baseline: int = 100,
+    clock: FakeClock | None = None,
+    heartbeat: "RecordedBeats | None" = None,
     **job_options: object,
 ) -> Pilot:
-    clock = FakeClock()
+    clock = clock or FakeClock()
     job = FakeJob(clock, **job_options)  # type: ignore[arg-type]
     counter = FakeCounter(clock, script)
     timeline = Timeline()
@@ -182,6 +185,7 @@ def make_pilot(
         baseline_rows=baseline,
         count_errors=(CountFailedError,),
         engine_errors=(ConnectionError,),
+        heartbeat=heartbeat,
     )
     return Pilot(clock, job, counter, timeline, stop, watch)
 
@@ -484,3 +488,26 @@ def test_a_full_disk_on_the_way_out_still_stops_the_job() -> None:
         pilot.watch.run()  # the end record itself cannot be written: that must be seen
     assert pilot.job.stop_calls == [(10.0, 120.0)]
     assert any("No space left" in line for line in pilot.timeline.lines)
+
+
+@dataclass
+class RecordedBeats:
+    clock: FakeClock
+    beats: list[tuple[float, float]] = field(default_factory=list)  # (elapsed, valid for)
+
+    def beat(self, valid_for_s: float) -> None:
+        self.beats.append((self.clock.elapsed(), valid_for_s))
+
+
+def test_heartbeat_promises_no_more_than_the_next_step_needs() -> None:
+    clock = FakeClock()
+    beats = RecordedBeats(clock)
+    pilot = make_pilot([110, 120, 130, 140, 150, 155], clock=clock, heartbeat=beats)
+    pilot.watch.run()
+
+    times = [at for at, _ in beats.beats]
+    assert times[0] == 0.0
+    assert max(later - earlier for earlier, later in itertools.pairwise(times)) <= 1.0
+    loop = {valid for _, valid in beats.beats[:-1]}
+    assert loop == {60.0 / 2 + STEP_SLACK_S}
+    assert beats.beats[-1] == (300.0, 10.0 + FINAL_COUNT_S + STEP_SLACK_S)
