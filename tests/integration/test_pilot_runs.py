@@ -5,9 +5,6 @@ import signal
 import time
 from pathlib import Path
 
-from markdown_it import MarkdownIt
-
-from monitor.adapters.journal import read_journal
 from monitor.core.records import Event, PilotEnded, Sample
 from monitor.core.report import SECTIONS
 from tests.integration.harness import (
@@ -18,44 +15,7 @@ from tests.integration.harness import (
     start_monitor,
     wait_for,
 )
-
-
-def _only(paths: list[Path]) -> Path:
-    assert len(paths) == 1, paths
-    return paths[0]
-
-
-def _report(logs: Path) -> str:
-    return _only(sorted(logs.glob("pilot_run_report_*.md"))).read_text()
-
-
-def _journal(logs: Path) -> list[object]:
-    return list(read_journal(_only(sorted(logs.glob("pilot_journal_*.jsonl")))))
-
-
-def _tables(markdown: str) -> dict[str, list[list[str]]]:
-    """Each h2 section's first table, as rows of cell texts (header row excluded)."""
-    tokens = MarkdownIt("commonmark").enable("table").parse(markdown)
-    tables: dict[str, list[list[str]]] = {}
-    section = ""
-    row: list[str] | None = None
-    in_body = False
-    for index, tok in enumerate(tokens):
-        if tok.type == "heading_open" and tok.tag == "h2":
-            section = tokens[index + 1].content
-        elif tok.type == "tbody_open":
-            in_body = True
-            tables.setdefault(section, [])
-        elif tok.type == "tbody_close":
-            in_body = False
-        elif in_body and tok.type == "tr_open":
-            row = []
-        elif in_body and tok.type == "inline" and row is not None:
-            row.append(tok.content)
-        elif in_body and tok.type == "tr_close" and row is not None:
-            tables[section].append(row)
-            row = None
-    return tables
+from tests.reading import journal, only, report_text, tables
 
 
 def test_budget_spent_stops_the_job_and_reports(
@@ -78,7 +38,7 @@ def test_budget_spent_stops_the_job_and_reports(
     assert "\r" not in result.stdout
     assert app.job_processes() == []
 
-    records = _journal(logs)
+    records = journal(logs)
     end = records[-1]
     assert isinstance(end, PilotEnded)
     assert (end.reason, end.job_stopped_by, end.job_gone) == ("budget", "TERM", True)
@@ -86,10 +46,10 @@ def test_budget_spent_stops_the_job_and_reports(
     assert final.final and final.total == database.scalar("SELECT count(*) FROM matches")
     assert final.total > 0
 
-    markdown = _report(logs)
+    markdown = report_text(logs)
     headings = [line[3:] for line in markdown.splitlines() if line.startswith("## ")]
     assert headings == list(SECTIONS)
-    rows = _tables(markdown)["Samples"]
+    rows = tables(markdown)["Samples"]
     assert len(rows) == 4
     assert rows[-1][4] == str(final.total)
     assert "PASSED" in markdown
@@ -97,7 +57,7 @@ def test_budget_spent_stops_the_job_and_reports(
         "it-Sup3r-s3cret"
         not in markdown + result.stdout + (logs / "backfill_pilot.log").read_text()
     )
-    for line in (logs / _only(sorted(logs.glob("*.jsonl"))).name).read_text().splitlines():
+    for line in (logs / only(sorted(logs.glob("*.jsonl"))).name).read_text().splitlines():
         assert "it-Sup3r-s3cret" not in line
         json.loads(line)
 
@@ -114,7 +74,7 @@ def test_job_finishing_by_itself_is_a_completed_pilot(
     assert result.returncode == 0, result.stdout + result.stderr
     assert "the job exited with code 0" in result.stdout
     assert "backfill complete: 10 rows" in result.stdout  # the log's last lines are shown
-    records = _journal(logs)
+    records = journal(logs)
     end = records[-1]
     assert isinstance(end, PilotEnded)
     assert (end.reason, end.job_exit_code, end.job_stopped_by) == ("job_exit", 0, None)
@@ -122,7 +82,7 @@ def test_job_finishing_by_itself_is_a_completed_pilot(
     noticed = next(r for r in records if isinstance(r, Event) and r.name == "job_exited")
     print(f"job exit to monitor record: {noticed.at - exited_at:.3f} s")
     assert noticed.at - exited_at < 10, "an exit must be noticed within the 10 s interval"
-    assert "COMPLETED" in _report(logs)
+    assert "COMPLETED" in report_text(logs)
     assert database.scalar("SELECT count(*) FROM matches") == 10
 
 
@@ -138,9 +98,9 @@ def test_job_crash_fails_the_pilot_with_its_exit_code(
     assert result.returncode == 1, result.stdout + result.stderr
     assert "the job exited with code 1" in result.stdout
     assert "RuntimeError: injected failure after 15 rows" in result.stdout
-    markdown = _report(logs)
+    markdown = report_text(logs)
     assert "FAILED: the job exited with code 1" in markdown
-    stats = dict((row[0], row[1]) for row in _tables(markdown)["Log analysis"])
+    stats = dict((row[0], row[1]) for row in tables(markdown)["Log analysis"])
     assert stats["Tracebacks"] == "1"
     assert int(stats["Error lines"]) >= 1
     assert "Traceback (most recent call last)" in markdown
@@ -169,10 +129,10 @@ def test_sigterm_stops_the_job_and_still_writes_the_report(
 
     assert monitor.returncode == 3, output
     assert app.job_processes() == []
-    end = _journal(logs)[-1]
+    end = journal(logs)[-1]
     assert isinstance(end, PilotEnded)
     assert (end.reason, end.job_stopped_by, end.job_gone) == ("signal", "TERM", True)
-    markdown = _report(logs)
+    markdown = report_text(logs)
     assert "INTERRUPTED" in markdown and "SIGTERM" in markdown
 
 
@@ -193,10 +153,10 @@ def test_a_job_ignoring_sigterm_is_killed_with_its_whole_process_group(
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert app.job_processes() == []
-    end = _journal(logs)[-1]
+    end = journal(logs)[-1]
     assert isinstance(end, PilotEnded)
     assert (end.job_stopped_by, end.job_gone, end.job_exit_code) == ("KILL", True, 137)
-    assert "had to be killed" in _report(logs)
+    assert "had to be killed" in report_text(logs)
 
 
 def test_the_job_runs_with_the_configured_user_and_workdir(
@@ -239,7 +199,7 @@ def test_the_grace_period_covers_the_whole_process_group(
     result = run_monitor(env, tmp_path, "run")
 
     assert result.returncode == 0, result.stdout + result.stderr
-    end = _journal(logs)[-1]
+    end = journal(logs)[-1]
     assert isinstance(end, PilotEnded)
     assert (end.job_stopped_by, end.job_gone) == ("TERM", True)
     cleaned = app.container.exec_run(["cat", "/tmp/child-cleaned-up"])
@@ -256,11 +216,11 @@ def test_a_launch_that_cannot_write_its_files_is_refused_and_reported(
     result = run_monitor(env, tmp_path, "run")
 
     assert result.returncode == 1, result.stdout + result.stderr
-    end = _journal(logs)[-1]
+    end = journal(logs)[-1]
     assert isinstance(end, PilotEnded)
     assert (end.reason, end.job_gone) == ("error", True)
     assert "could not write to /tmp" in end.detail
-    assert "FAILED: the job was not started" in _report(logs)
+    assert "FAILED: the job was not started" in report_text(logs)
     assert database.scalar("SELECT count(*) FROM matches") == 0
     assert app.job_processes() == []
 
@@ -304,7 +264,7 @@ def test_sigterm_with_a_job_ignoring_sigterm_still_ends_within_grace_plus_margin
 
     assert monitor.returncode == 3, output
     assert took < 3 + 10, "the documented bound is PILOT_STOP_GRACE + 10 s"
-    end = _journal(logs)[-1]
+    end = journal(logs)[-1]
     assert isinstance(end, PilotEnded)
     assert (end.reason, end.job_stopped_by, end.job_gone) == ("signal", "KILL", True)
     assert app.job_processes() == []

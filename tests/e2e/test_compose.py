@@ -1,0 +1,115 @@
+"""The product as users run it: `docker compose -f compose.pilot.yml up` beside the demo stack."""
+
+import time
+
+from monitor.core.records import PilotEnded, Sample
+from monitor.core.report import SECTIONS
+from tests.e2e.stack import MONITOR_UID, DemoStack, PilotProject
+from tests.integration.harness import wait_for
+from tests.reading import headings, journal, report_path, report_text, tables
+
+FAST_DEMO = "DEMO_WARMUP=2 DEMO_RATE=600"
+
+
+def samples_of(pilot: PilotProject) -> list[Sample]:
+    return [record for record in journal(pilot.logs) if isinstance(record, Sample)]
+
+
+def test_a_healthy_pilot_runs_to_its_budget(pilot: PilotProject, stack: DemoStack) -> None:
+    pilot.configure(duration="20s", interval="4s", job_env=FAST_DEMO)
+    result = pilot.up()
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    console = pilot.console()
+    assert [line[: line.index("]") + 1] for line in console if "Status:" in line] == [
+        "[  1/5]",
+        "[  2/5]",
+        "[  3/5]",
+        "[  4/5]",
+        "[  5/5]",
+        "[end/5]",
+    ]
+    assert stack.backfills() == []
+
+    samples = samples_of(pilot)
+    end = journal(pilot.logs)[-1]
+    assert isinstance(end, PilotEnded)
+    assert (end.reason, end.job_stopped_by, end.job_gone) == ("budget", "TERM", True)
+    assert samples[-1].final and samples[-1].total == stack.rows() > 0
+    assert int(stack.sql("SELECT count(*) FROM matches WHERE updated_at IS NOT NULL")) > 0
+
+    markdown = report_text(pilot.logs)
+    assert headings(markdown) == list(SECTIONS)
+    rows = tables(markdown)["Samples"]
+    assert [row[4] for row in rows] == [str(sample.total) for sample in samples]
+    deltas = [int(row[6].lstrip("+")) for row in rows]
+    assert sum(deltas) == stack.rows()
+    assert "PASSED" in markdown
+    assert "postgres-dev-password" not in markdown + "\n".join(console)
+
+    # Run as the logs folder's owner (not root), healthy while it ran, and gone afterwards.
+    assert report_path(pilot.logs).stat().st_uid == MONITOR_UID
+    container = pilot.container()
+    assert container["Config"]["User"] == f"{MONITOR_UID}:{MONITOR_UID}"  # type: ignore[index]
+    health = container["State"]["Health"]["Log"]  # type: ignore[index]
+    assert any(check["ExitCode"] == 0 and "alive" in check["Output"] for check in health)
+    assert container["HostConfig"]["RestartPolicy"]["Name"] in ("", "no")  # type: ignore[index]
+
+
+def test_a_crashing_job_fails_the_pilot(pilot: PilotProject, stack: DemoStack) -> None:
+    pilot.configure(duration="2m", interval="3s", job_env=f"{FAST_DEMO} DEMO_FAIL_AFTER=20")
+    started = time.monotonic()
+    result = pilot.up()
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert time.monotonic() - started < 60
+    assert stack.backfills() == []
+    end = journal(pilot.logs)[-1]
+    assert isinstance(end, PilotEnded)
+    assert (end.reason, end.job_exit_code) == ("job_exit", 1)
+    assert samples_of(pilot)[-1].total == stack.rows() <= 20
+    markdown = report_text(pilot.logs)
+    assert "FAILED: the job exited with code 1" in markdown
+    assert "Traceback (most recent call last)" in markdown
+    assert any("the job exited with code 1" in line for line in pilot.console())
+
+
+def test_compose_stop_stops_the_job_and_writes_the_report(
+    pilot: PilotProject, stack: DemoStack
+) -> None:
+    pilot.configure(duration="5m", interval="3s", job_env=FAST_DEMO)
+    up = pilot.start_up()
+    try:
+        assert wait_for(lambda: any("[  2/" in line for line in pilot.console()), 60, 0.5)
+        assert stack.backfills() != []
+        asked = time.monotonic()
+        pilot.compose("stop", "monitor")
+        stopped_in = time.monotonic() - asked
+        assert up.wait(30) == 3
+    finally:
+        up.kill()
+        up.wait()
+    print(f"docker compose stop monitor took {stopped_in:.1f} s")
+
+    assert stopped_in < 30  # compose's stop_grace_period: the monitor was not killed
+    assert pilot.container()["State"]["ExitCode"] == 3  # type: ignore[index]
+    assert stack.backfills() == []
+    end = journal(pilot.logs)[-1]
+    assert isinstance(end, PilotEnded)
+    assert (end.reason, end.job_stopped_by, end.job_gone) == ("signal", "TERM", True)
+    assert samples_of(pilot)[-1].total == stack.rows()
+    markdown = report_text(pilot.logs)
+    assert "INTERRUPTED" in markdown and "SIGTERM" in markdown
+
+
+def test_bad_settings_start_nothing(pilot: PilotProject, stack: DemoStack) -> None:
+    pilot.configure(interval="0", job_env=FAST_DEMO)
+    result = pilot.up()
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert [line for line in pilot.console() if line.strip()] == [
+        "PILOT_INTERVAL: must be positive, got 0s"
+    ]
+    assert list(pilot.logs.iterdir()) == []
+    assert stack.backfills() == []
+    assert stack.rows() == 0
