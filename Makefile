@@ -37,18 +37,15 @@ test: provision images venv lint ## set up this machine (Docker, Compose, Postgr
 	@echo "make: running the tests (unit, integration against Docker and PostgreSQL, end to end with compose)"
 	$(PY) -m pytest
 
-pilot: ## run one pilot against the running stack, with the settings in .env
-	@$(NEED_DOCKER)
+pilot: images ## run one pilot against the running stack, with the settings in .env
 	@echo "make: building the monitor image and running one pilot (settings: .env)"
-	$(MAKE) --no-print-directory images
 	@$(IMAGES) && $(OWNER) && $(PILOT) build monitor && $(PILOT) up --exit-code-from monitor
 
 logs: ## the pilot's console: one line per interval
 	@$(NEED_DOCKER)
 	$(PILOT) logs monitor
 
-check: ## run the monitor's preflight checks against the stack, with the settings in .env
-	@$(NEED_DOCKER)
+check: images ## run the monitor's preflight checks against the stack, with the settings in .env
 	@echo "make: running the preflight checks in the monitor's container"
 	@$(IMAGES) && $(OWNER) && $(PILOT) run --rm --build monitor check
 

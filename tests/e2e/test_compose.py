@@ -1,10 +1,15 @@
 """The product as users run it: `docker compose -f compose.pilot.yml up` beside the demo stack."""
 
+import os
+import subprocess
 import time
+from pathlib import Path
+
+import pytest
 
 from monitor.core.records import PilotEnded, Sample
 from monitor.core.report import SECTIONS
-from tests.e2e.stack import MONITOR_UID, DemoStack, PilotProject
+from tests.e2e.stack import MONITOR_UID, ROOT, DemoStack, PilotProject
 from tests.integration.harness import wait_for
 from tests.reading import headings, journal, report_path, report_text, tables
 
@@ -113,3 +118,21 @@ def test_bad_settings_start_nothing(pilot: PilotProject, stack: DemoStack) -> No
     assert list(pilot.logs.iterdir()) == []
     assert stack.backfills() == []
     assert stack.rows() == 0
+
+
+@pytest.mark.parametrize("target", ["pilot", "check", "logs", "images"])
+def test_make_targets_say_when_docker_is_missing(target: str, tmp_path: Path) -> None:
+    env = {**os.environ, "DOCKER_HOST": f"unix://{tmp_path}/no-engine.sock"}
+    result = subprocess.run(
+        ["make", "--no-print-directory", target],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stdout.splitlines()[-1] == (
+        "make: Docker Engine is not reachable: run 'make provision' (as root) or start dockerd"
+    )
