@@ -5,13 +5,20 @@ VENV ?= .venv
 PYTHON ?= python3
 PY := $(VENV)/bin/python
 DEMO_PROJECT := football-prediction-demo
+# The demo's network has the real stack's name, as the demo stands in for it.
+DEMO_NETWORK ?= football-prediction
+export DEMO_NETWORK
+# The compose project of `make pilot`, `make check` and `make logs`; the demo's pilot has a
+# project of its own, so that a demo never replaces or removes a real pilot's container.
+PILOT_PROJECT ?= pilot-monitor
 
-PILOT := docker compose -f compose.pilot.yml
+PILOT := docker compose -f compose.pilot.yml -p $(PILOT_PROJECT)
+DEMO_PILOT := docker compose -f compose.pilot.yml -p pilot-monitor-demo
 DEMO := docker compose -f demo/compose.yml
 # The base images scripts/images.sh chose (registry images, or the local stand-ins).
 IMAGES := set -a && . ./.images.env && set +a
 # The monitor runs as the owner of the logs folder, with the Docker socket's group.
-OWNER := export MONITOR_UID=$$(stat -c %u logs) MONITOR_GID=$$(stat -c %g logs) \
+OWNER := mkdir -p logs && export MONITOR_UID=$$(stat -c %u logs) MONITOR_GID=$$(stat -c %g logs) \
 	DOCKER_SOCKET_GID=$$(stat -c %g $${DOCKER_SOCKET:-/var/run/docker.sock} 2>/dev/null || echo 0)
 NEED_DOCKER := docker info >/dev/null 2>&1 || { \
 	echo "make: Docker Engine is not reachable: run 'make provision' (as root) or start dockerd"; \
@@ -24,11 +31,12 @@ help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 demo: build ## fresh machine to a finished pilot on the demo stack (about 5 minutes)
+	@bash demo/check-network.sh $(DEMO_PROJECT)
 	@echo "make: starting the demo stack ($(DEMO_PROJECT): db, app) and waiting until it is healthy"
 	$(IMAGES) && $(DEMO) up --detach --wait
-	@echo "make: running a short pilot on it (demo/pilot.env); follow it in another terminal with: make logs"
-	@$(IMAGES) && $(OWNER) && export MONITOR_ENV_FILE=demo/pilot.env && \
-	$(PILOT) up --exit-code-from monitor; code=$$?; \
+	@echo "make: running a 3-minute pilot on it (demo/pilot.env); in another terminal: make logs PILOT_PROJECT=pilot-monitor-demo"
+	@$(IMAGES) && $(OWNER) && export MONITOR_ENV_FILE=demo/pilot.env MONITOR_NETWORK=$(DEMO_NETWORK) && \
+	$(DEMO_PILOT) up --exit-code-from monitor --force-recreate; code=$$?; \
 	echo "make: the pilot ended with exit code $$code; its report: $$(ls -t logs/pilot_run_report_*.md 2>/dev/null | head -n 1)"; \
 	echo "make: the demo stack is still up (make clean removes it)"; \
 	exit $$code
@@ -39,11 +47,12 @@ test: provision images venv lint ## set up this machine (Docker, Compose, Postgr
 
 pilot: images ## run one pilot against the running stack, with the settings in .env
 	@echo "make: building the monitor image and running one pilot (settings: .env)"
-	@$(IMAGES) && $(OWNER) && $(PILOT) build monitor && $(PILOT) up --exit-code-from monitor
+	@$(IMAGES) && $(OWNER) && $(PILOT) build monitor && \
+	$(PILOT) up --exit-code-from monitor --force-recreate
 
-logs: ## the pilot's console: one line per interval
+logs: ## the pilot's console, one line per interval, followed until the pilot ends
 	@$(NEED_DOCKER)
-	$(PILOT) logs monitor
+	$(PILOT) logs --follow monitor
 
 check: images ## run the monitor's preflight checks against the stack, with the settings in .env
 	@echo "make: running the preflight checks in the monitor's container"
@@ -84,10 +93,9 @@ $(VENV)/.installed: pyproject.toml
 	$(VENV)/bin/pip install --quiet -e '.[dev]'
 	touch $@
 
-clean: ## remove the demo stack and its volumes, the pilot's container, the venv (never logs/)
-	@echo "make: removing the demo stack ($(DEMO_PROJECT)) with its volumes, the pilot's container, $(VENV) and caches; logs/ is kept"
+clean: ## remove the demo stack and its volumes, the demo's pilot, the venv (never logs/)
+	@echo "make: removing the demo stack ($(DEMO_PROJECT)) with its volume, the demo's pilot, $(VENV) and caches; logs/ and real pilots are kept"
 	@if docker info >/dev/null 2>&1; then \
-		$(DEMO) down --volumes --remove-orphans; \
-		$(PILOT) down --remove-orphans; \
+		$(DEMO_PILOT) down --remove-orphans && $(DEMO) down --volumes --remove-orphans; \
 	else echo "make: Docker Engine is not reachable: no containers to remove"; fi
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache *.egg-info .images.env

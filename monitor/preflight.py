@@ -7,13 +7,21 @@ import docker
 import docker.errors
 import psycopg2
 
-from monitor.adapters.container import AppContainer, LocateError, find_app_container
+from monitor.adapters.container import (
+    AppContainer,
+    LocateError,
+    find_app_container,
+    own_stop_timeout,
+)
 from monitor.adapters.counter import TableCounter
 from monitor.adapters.files import check_writable
 from monitor.adapters.job import earlier_jobs, probe_command
+from monitor.core.duration import format_duration
 from monitor.settings import Settings
 
 DOCKER_TIMEOUT_S = 10
+# The monitor's own stop beyond the job's grace: the SIGKILL wait, a last count, the report.
+STOP_MARGIN_S = 10.0
 
 
 @dataclass(frozen=True)
@@ -48,7 +56,8 @@ def preflight(settings: Settings) -> tuple[list[Check], Stack | None]:
             Check(
                 "logs folder",
                 False,
-                f"PILOT_LOGS_DIR: {settings.logs_dir} is not writable ({reason})",
+                f"PILOT_LOGS_DIR: {settings.logs_dir} is not writable by uid {os.getuid()}"
+                f" ({reason})",
             )
         )
 
@@ -71,7 +80,12 @@ def _docker_checks(
         version = client.version()
     except docker.errors.DockerException as error:
         checks.append(
-            Check("docker engine", False, f"DOCKER_HOST: cannot reach {where} ({_short(error)})")
+            Check(
+                "docker engine",
+                False,
+                f"DOCKER_HOST: cannot reach {where} as uid {os.getuid()}"
+                f" (groups {','.join(map(str, os.getgroups()))}): {_short(error)}",
+            )
         )
         checks.append(Check("app container", None, "skipped: needs the Docker Engine"))
         checks.append(Check("command", None, "skipped: needs the app container"))
@@ -84,6 +98,7 @@ def _docker_checks(
             f"{where}: Engine {version.get('Version')} (API {version.get('ApiVersion')})",
         )
     )
+    _stop_grace_check(settings, client, checks)
     try:
         container = find_app_container(
             client,
@@ -129,6 +144,34 @@ def _docker_checks(
     else:
         checks.append(Check("earlier job", True, "no job of an earlier pilot is running"))
     return client, container
+
+
+def _stop_grace_check(settings: Settings, client: docker.DockerClient, checks: list[Check]) -> None:
+    """In a container, Docker must give the monitor time to stop the job before it kills it."""
+    allowed = own_stop_timeout(client)
+    if allowed is None:
+        return
+    needed = settings.stop_grace + STOP_MARGIN_S
+    if allowed < needed:
+        checks.append(
+            Check(
+                "stop grace",
+                False,
+                f"PILOT_STOP_GRACE: {format_duration(settings.stop_grace)} needs the monitor's"
+                f" container to get {format_duration(needed)} to stop, it gets"
+                f" {format_duration(allowed)} (raise compose's stop_grace_period:"
+                " MONITOR_STOP_GRACE_PERIOD)",
+            )
+        )
+    else:
+        checks.append(
+            Check(
+                "stop grace",
+                True,
+                f"the container gets {format_duration(allowed)} to stop; the monitor needs"
+                f" at most {format_duration(needed)}",
+            )
+        )
 
 
 def _database_checks(settings: Settings, checks: list[Check]) -> TableCounter | None:

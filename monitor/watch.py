@@ -175,7 +175,7 @@ class Watch:
         """
         next_inspect = self.clock.monotonic()
         while True:
-            self._beat(self.plan.interval_s / 2)
+            self._beat(STATUS_POLL_S)
             if self.stop.event.is_set():
                 return "signal", self.stop.reason
             now = self.clock.monotonic()
@@ -215,8 +215,9 @@ class Watch:
 
     def _sample(self, *, final: bool) -> bool:
         """Takes, journals and prints one sample; returns whether the job was running."""
-        running = self._running()
         budget = FINAL_COUNT_S if final else max(0.5, self.plan.interval_s / 2)
+        self._beat(budget)
+        running = self._running()
         total: int | None = None
         error: str | None = None
         try:

@@ -34,12 +34,13 @@ elif available postgres:15; then
     POSTGRES_IMAGE=postgres:15
 else
     POSTGRES_IMAGE=pilot-local/postgres:15
-    if docker image inspect "$POSTGRES_IMAGE" >/dev/null 2>&1; then
-        log "$POSTGRES_IMAGE already exists"
-    else
-        log "postgres:15 cannot be pulled here: building $POSTGRES_IMAGE on $BASE_IMAGE"
-        docker build --quiet --build-arg "BASE_IMAGE=$BASE_IMAGE" -t "$POSTGRES_IMAGE" \
-            images/postgres >/dev/null
+    # Built every time: the layer cache makes it a second when nothing changed, and a
+    # changed images/postgres/ is never left unbuilt.
+    log "postgres:15 cannot be pulled here: building $POSTGRES_IMAGE on $BASE_IMAGE"
+    if ! docker build --build-arg "BASE_IMAGE=$BASE_IMAGE" -t "$POSTGRES_IMAGE" \
+        images/postgres >"${TMPDIR:-/tmp}/pilot-postgres-build.log" 2>&1; then
+        tail -n 30 "${TMPDIR:-/tmp}/pilot-postgres-build.log" >&2
+        die "building $POSTGRES_IMAGE failed"
     fi
 fi
 
@@ -50,6 +51,7 @@ mapfile -t requirements < <(python3 -c '
 import tomllib
 project = tomllib.load(open("pyproject.toml", "rb"))
 print("\n".join(project["build-system"]["requires"] + project["project"]["dependencies"]))')
+[ "${#requirements[@]}" -gt 0 ] || die "cannot read the dependencies from pyproject.toml (python3 >= 3.11 needed)"
 log "filling the wheelhouse (wheels/) with pip download"
 if ! python3 -m pip download --quiet --disable-pip-version-check --only-binary=:all: \
     --python-version 3.11 --implementation cp --platform "manylinux2014_$(uname -m)" \

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Make a local stand-in for python:3.11-slim on machines with no container registry:
 # a Debian bookworm minbase root file system (python3 3.11, psycopg2, venv) made with
-# debootstrap and loaded with `docker import`. Does nothing if the tag already exists.
+# debootstrap and loaded with `docker import`. Does nothing if the tag already exists and
+# was made by this very script (its hash is the image's pilot.recipe label).
 #
 #   BASE_IMAGE_TAG      image tag to make (default pilot-local/python:3.11-slim)
 #   DEBOOTSTRAP_MIRROR  optional Debian mirror URL; by default debootstrap's own
@@ -15,8 +16,14 @@ INCLUDE=python3,python-is-python3,python3-psycopg2,python3-venv
 log() { printf 'base-image: %s\n' "$*"; }
 die() { printf 'base-image: ERROR: %s\n' "$*" >&2; exit 1; }
 
+RECIPE=$(sha256sum "$0" | cut -c1-16)
+
+current() { # the tag exists and was made by this recipe
+    [ "$(docker image inspect --format '{{index .Config.Labels "pilot.recipe"}}' "$TAG" 2>/dev/null)" = "$RECIPE" ]
+}
+
 t0=$SECONDS
-if docker image inspect "$TAG" >/dev/null 2>&1; then
+if current; then
     log "$TAG already exists ($(docker image inspect --format '{{.Id}}' "$TAG" | cut -c1-19))"
     exit 0
 fi
@@ -33,7 +40,7 @@ fi
 # Serialise concurrent builds of the same machine; re-check after getting the lock.
 exec 9>/var/lock/pilot-base-image.lock
 flock 9
-if docker image inspect "$TAG" >/dev/null 2>&1; then
+if current; then
     log "$TAG was built by a concurrent run"
     exit 0
 fi
@@ -118,6 +125,7 @@ tar --numeric-owner -C "$ROOTFS" -c . \
         --change 'CMD ["python3"]' \
         --change 'ENV PYTHONUNBUFFERED=1' \
         --change 'ENV LANG=C.UTF-8' \
+        --change "LABEL pilot.recipe=$RECIPE" \
         - "$TAG" >/dev/null
 log "docker import done in $((SECONDS - t2)) s"
 

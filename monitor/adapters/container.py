@@ -1,6 +1,8 @@
 """Finding the stack's app container the way Compose labels it."""
 
+import socket
 from dataclasses import dataclass
+from pathlib import Path
 
 import docker
 import docker.errors
@@ -10,6 +12,7 @@ PROJECT_LABEL = "com.docker.compose.project"
 SERVICE_LABEL = "com.docker.compose.service"
 ONEOFF_LABEL = "com.docker.compose.oneoff"
 NUMBER_LABEL = "com.docker.compose.container-number"
+DEFAULT_STOP_TIMEOUT_S = 10  # what `docker stop` and compose give a container by default
 
 
 class LocateError(Exception):
@@ -86,3 +89,19 @@ def _running(container: Container, setting: str) -> AppContainer:
             setting, f"container {container.name!r} is {container.status}, not running"
         )
     return AppContainer(str(container.id), str(container.name))
+
+
+def own_stop_timeout(client: docker.DockerClient) -> int | None:
+    """How long Docker lets the monitor's own container stop, when the monitor runs in one.
+
+    A container's host name is its short ID unless set otherwise; outside a container (or
+    when the name does not lead back to one) there is nothing to check.
+    """
+    if not Path("/.dockerenv").exists():
+        return None
+    try:
+        config = client.api.inspect_container(socket.gethostname())["Config"]
+    except docker.errors.DockerException:
+        return None
+    timeout = config.get("StopTimeout")
+    return DEFAULT_STOP_TIMEOUT_S if timeout is None else int(timeout)

@@ -13,22 +13,27 @@ MIN_GAP_S = 1.0
 
 
 class Heartbeat:
-    """Writes the deadline at most once a second; a write that fails is left for the check."""
+    """Writes the deadline about once a second, and at once when a step needs a later one.
+
+    A write that fails is left for the health check to notice.
+    """
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
         self._written_at: float | None = None
+        self._deadline = 0.0
 
     def beat(self, valid_for_s: float) -> None:
         if self.path is None:
             return
-        now = time.monotonic()
-        if self._written_at is not None and now - self._written_at < MIN_GAP_S:
+        now, deadline = time.monotonic(), time.time() + valid_for_s
+        recent = self._written_at is not None and now - self._written_at < MIN_GAP_S
+        if recent and deadline <= self._deadline:
             return
-        self._written_at = now
+        self._written_at, self._deadline = now, deadline
         partial = self.path.with_name(f".{self.path.name}.partial")
         try:
-            partial.write_text(f"{time.time() + valid_for_s:.3f}\n", encoding="ascii")
+            partial.write_text(f"{deadline:.3f}\n", encoding="ascii")
             os.replace(partial, self.path)
         except OSError:
             pass  # a heartbeat that cannot be written makes the container unhealthy: the point

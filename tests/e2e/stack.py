@@ -3,7 +3,7 @@
 import json
 import os
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -14,10 +14,10 @@ DOCKER_SOCKET = Path("/var/run/docker.sock")
 
 
 def image_choice() -> dict[str, str]:
-    """BASE_IMAGE and POSTGRES_IMAGE as scripts/images.sh chose them (building what is missing)."""
-    subprocess.run(["bash", str(ROOT / "scripts/images.sh")], check=True, stdin=subprocess.DEVNULL)
-    pairs = (ROOT / ".images.env").read_text().split()
-    return dict(pair.split("=", 1) for pair in pairs)
+    """BASE_IMAGE and POSTGRES_IMAGE as `make images` chose them (tests fetch nothing)."""
+    choice = ROOT / ".images.env"
+    assert choice.exists(), f"{choice} is missing: run `make images` (make test does)"
+    return dict(pair.split("=", 1) for pair in choice.read_text().split())
 
 
 def compose(
@@ -89,6 +89,7 @@ class PilotProject:
     stack: DemoStack
     logs: Path
     env_file: Path
+    extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def env(self) -> dict[str, str]:
@@ -100,7 +101,11 @@ class PilotProject:
             "MONITOR_UID": str(MONITOR_UID),
             "MONITOR_GID": str(MONITOR_UID),
             "DOCKER_SOCKET_GID": str(DOCKER_SOCKET.stat().st_gid),
+            **self.extra,
         }
+
+    def use_password_file(self, path: Path) -> None:
+        self.extra["MONITOR_DATABASE_PASSWORD_FILE"] = str(path)
 
     def configure(self, **settings: str) -> None:
         """Writes the pilot's .env: PILOT_<NAME>=value for each setting given."""
@@ -112,12 +117,12 @@ class PilotProject:
         return compose(PILOT_FILE, self.project, self.env, *args, check=check)
 
     def up(self) -> subprocess.CompletedProcess[str]:
-        return self.compose("up", "--exit-code-from", "monitor", check=False)
+        return self.compose("up", "--exit-code-from", "monitor", "--force-recreate", check=False)
 
     def start_up(self) -> subprocess.Popen[str]:
         return subprocess.Popen(
             ["docker", "compose", "-f", str(PILOT_FILE), "-p", self.project,
-             "up", "--exit-code-from", "monitor"],
+             "up", "--exit-code-from", "monitor", "--force-recreate"],
             env={**os.environ, **self.env},
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,

@@ -136,3 +136,50 @@ def test_make_targets_say_when_docker_is_missing(target: str, tmp_path: Path) ->
     assert result.stdout.splitlines()[-1] == (
         "make: Docker Engine is not reachable: run 'make provision' (as root) or start dockerd"
     )
+
+
+def test_a_stop_grace_longer_than_compose_allows_is_refused(
+    pilot: PilotProject, stack: DemoStack
+) -> None:
+    pilot.configure(stop_grace="25s", job_env=FAST_DEMO)
+    result = pilot.up()
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert [line for line in pilot.console() if line.strip()] == [
+        "PILOT_STOP_GRACE: 25s needs the monitor's container to get 35s to stop, it gets 30s"
+        " (raise compose's stop_grace_period: MONITOR_STOP_GRACE_PERIOD)"
+    ]
+    assert stack.backfills() == []
+
+
+def test_the_password_can_come_from_a_docker_secret(
+    pilot: PilotProject, stack: DemoStack, tmp_path: Path
+) -> None:
+    password = tmp_path / "database_password"
+    password.write_text("postgres-dev-password\n")
+    password.chmod(0o644)
+    pilot.use_password_file(password)
+    url = "postgresql://postgres@db:5432/football_prediction"
+    pilot.configure(duration="6s", interval="3s", database_url=url, job_env=FAST_DEMO)
+    result = pilot.up()
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert samples_of(pilot)[-1].total == stack.rows()
+
+
+def test_the_demo_refuses_a_network_of_another_project() -> None:
+    network = f"pilot-e2e-foreign-{os.getpid()}"
+    labels = ["--label", "com.docker.compose.project=footballprediction"]
+    subprocess.run(["docker", "network", "create", *labels, network], check=True)
+    try:
+        result = subprocess.run(
+            ["bash", str(ROOT / "demo/check-network.sh"), "football-prediction-demo"],
+            env={**os.environ, "DEMO_NETWORK": network},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    finally:
+        subprocess.run(["docker", "network", "rm", network], check=True)
+    assert result.returncode == 2
+    assert f"the network {network} exists and belongs to footballprediction" in result.stdout

@@ -499,7 +499,7 @@ class RecordedBeats:
         self.beats.append((self.clock.elapsed(), valid_for_s))
 
 
-def test_heartbeat_promises_no_more_than_the_next_step_needs() -> None:
+def test_heartbeat_promises_what_each_step_needs() -> None:
     clock = FakeClock()
     beats = RecordedBeats(clock)
     pilot = make_pilot([110, 120, 130, 140, 150, 155], clock=clock, heartbeat=beats)
@@ -508,6 +508,8 @@ def test_heartbeat_promises_no_more_than_the_next_step_needs() -> None:
     times = [at for at, _ in beats.beats]
     assert times[0] == 0.0
     assert max(later - earlier for earlier, later in itertools.pairwise(times)) <= 1.0
-    loop = {valid for _, valid in beats.beats[:-1]}
-    assert loop == {60.0 / 2 + STEP_SLACK_S}
-    assert beats.beats[-1] == (300.0, 10.0 + FINAL_COUNT_S + STEP_SLACK_S)
+    waiting, sampling = STATUS_POLL_S + STEP_SLACK_S, 60.0 / 2 + STEP_SLACK_S
+    stopping, last_count = 10.0 + FINAL_COUNT_S + STEP_SLACK_S, FINAL_COUNT_S + STEP_SLACK_S
+    assert {valid for _, valid in beats.beats} == {waiting, sampling, stopping, last_count}
+    assert [at for at, valid in beats.beats if valid == sampling] == [60, 120, 180, 240, 300]
+    assert beats.beats[-2:] == [(300.0, stopping), (300.0, last_count)]
