@@ -11,7 +11,7 @@ from pathlib import Path
 import psycopg2
 
 from monitor.adapters.clock import SystemClock
-from monitor.adapters.counter import CountError
+from monitor.adapters.counter import CountError, StrategyError
 from monitor.adapters.files import create_new, read_log, start_log_section, write_new
 from monitor.adapters.job import ENGINE_ERRORS, ExecJob, JobError, LaunchRefusedError
 from monitor.adapters.journal import Journal, read_journal
@@ -64,6 +64,9 @@ def _pilot(
         baseline = stack.counter.take_baseline()
     except psycopg2.Error as error:
         emit(f"PILOT_DATABASE_URL: the initial count failed, nothing was started: {error}".strip())
+        return EXIT_CONFIG
+    except StrategyError as error:
+        emit(f"PILOT_COUNT_STRATEGY: {error}; nothing was started")
         return EXIT_CONFIG
     started_at = clock.now()
     stamp = datetime.fromtimestamp(started_at, tz=UTC).strftime("%Y%m%d_%H%M%S")

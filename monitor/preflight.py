@@ -13,7 +13,7 @@ from monitor.adapters.container import (
     find_app_container,
     own_stop_timeout,
 )
-from monitor.adapters.counter import TableCounter
+from monitor.adapters.counter import StrategyError, TableCounter
 from monitor.adapters.files import check_writable
 from monitor.adapters.job import earlier_jobs, probe_command
 from monitor.core.duration import format_duration
@@ -177,7 +177,11 @@ def _stop_grace_check(settings: Settings, client: docker.DockerClient, checks: l
 def _database_checks(settings: Settings, checks: list[Check]) -> TableCounter | None:
     target = settings.database
     counter = TableCounter(
-        target, settings.table_name, settings.connect_timeout, settings.statement_timeout
+        target,
+        settings.table_name,
+        settings.connect_timeout,
+        settings.statement_timeout,
+        settings.count_strategy,
     )
     try:
         exists = counter.table_exists()
@@ -203,7 +207,15 @@ def _database_checks(settings: Settings, checks: list[Check]) -> TableCounter | 
         )
         counter.close()
         return None
-    checks.append(Check("table", True, f"{settings.table} exists"))
+    try:
+        counter.check_strategy()
+    except (StrategyError, psycopg2.Error) as error:
+        checks.append(Check("table", False, f"PILOT_COUNT_STRATEGY: {_short(error)}"))
+        counter.close()
+        return None
+    checks.append(
+        Check("table", True, f"{settings.table} exists; counted by {settings.count_strategy}")
+    )
     return counter
 
 

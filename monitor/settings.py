@@ -14,6 +14,7 @@ from pydantic import BeforeValidator, Field, SecretStr, ValidationError, field_v
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from pydantic_settings.exceptions import SettingsError
 
+from monitor.core.counting import Strategy
 from monitor.core.database import DatabaseTarget, parse_database_url
 from monitor.core.duration import format_duration, parse_duration
 from monitor.core.table import TableName, parse_table_name
@@ -74,6 +75,7 @@ class Settings(BaseSettings):
     database_url: SecretStr = SecretStr(DEFAULT_DATABASE_URL)
     database_password: SecretStr | None = None
     table: str = "matches"
+    count_strategy: Strategy = "auto"
     stop_grace: Seconds = 10.0
     statement_timeout: Seconds = 30.0
     connect_timeout: Seconds = 10.0

@@ -17,7 +17,7 @@ from monitor.core.console import event_line, sample_line
 from monitor.core.duration import format_duration
 from monitor.core.records import EndReason, Event, PilotEnded, Record, Sample
 
-STATUS_POLL_S = 1.0
+STATUS_POLL_S = 0.5  # the job's exit is seen within this, whatever the interval
 TICK_S = 0.1
 FAST_POLL_FOR_S = 5.0
 FINAL_COUNT_S = 3.0
@@ -169,7 +169,7 @@ class Watch:
     def _wait_until(self, due: float) -> tuple[EndReason, str] | None:
         """Watches the job and the stop flag until ``due``; says why the pilot ended, if it did.
 
-        A stop request wakes the wait at once. The Engine is asked about the job once a second,
+        A stop request wakes the wait at once. The Engine is asked about the job twice a second,
         and on every tick for a few seconds after the job's output closed (it usually just
         exited; but a stream can also close while the job runs on, hence the time limit).
         """

@@ -1,9 +1,16 @@
 """Counting the watched table in PostgreSQL: one read-only session, exact and cheap.
 
-At the start the counter takes the row count and, when the table has a single integer
-primary key, its largest value (the watermark). Each sample then counts only the rows past
-the watermark through the primary key's index, so its cost follows the pilot's inserts, not
-the table's size. Without such a key it falls back to a full count(*).
+At the start the counter takes the row count once. How each sample counts after that is
+the strategy (PILOT_COUNT_STRATEGY):
+
+- keyset: with a single integer primary key, the largest key at the start (the watermark)
+  is noted, and each sample counts only the rows past it, through the key's index, added
+  to the starting count. Its cost follows the pilot's inserts, not the table's size, and it
+  is exact for a backfill that inserts (deletes of rows older than the start are not seen);
+- full: count(*) of the whole table each sample: exact, and as slow as the table is big;
+- estimate: the starting count plus the change in the statistics' live-tuple count
+  (pg_stat): nearly free at any size, but an estimate that lags the database a little;
+- auto: keyset where the table allows it, else full.
 
 Every wait on the server goes through a psycopg2 wait callback that select()s in short
 steps, so a time budget holds on the client side even when the server never answers (a
@@ -18,11 +25,13 @@ import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import psycopg2
 import psycopg2.extensions
 from psycopg2 import sql
 
+from monitor.core.counting import Strategy
 from monitor.core.database import DatabaseTarget
 from monitor.core.table import TableName
 
@@ -71,18 +80,32 @@ class CountError(Exception):
     """No count could be had within the time allowed; the sample is missing, never zero."""
 
 
+class StrategyError(Exception):
+    """The table does not allow the counting strategy asked for."""
+
+
 @dataclass(frozen=True)
 class Baseline:
     rows: int
-    key: str | None
-    watermark: int | None
+    strategy: Strategy  # as resolved: keyset, full or estimate
+    key: str | None = None
+    watermark: int | None = None
+    live_tuples: int | None = None  # the statistics' live-tuple count at the start
 
     def describe(self) -> str:
-        if self.key is None:
-            return "count(*) of the whole table each sample (no single integer primary key)"
+        if self.strategy == "estimate":
+            return (
+                "estimate: initial count plus the change in pg_stat's live tuples (not exact;"
+                " it lags the database by a second or more)"
+            )
+        if self.strategy == "full":
+            return "count(*) of the whole table each sample (exact)"
         if self.watermark is None:
-            return "count(*) each sample (the table was empty at the start: only new rows count)"
-        return f"initial count plus rows with {self.key} > {self.watermark} (primary key index)"
+            return "count(*) each sample (exact; the table was empty at the start)"
+        return (
+            f"initial count plus rows with {self.key} > {self.watermark} through the primary"
+            " key's index (exact for inserts; deletes of older rows are not seen)"
+        )
 
 
 class TableCounter:
@@ -92,15 +115,17 @@ class TableCounter:
         table: TableName,
         connect_timeout_s: float,
         statement_timeout_s: float,
+        strategy: Strategy = "auto",
     ) -> None:
         psycopg2.extensions.set_wait_callback(_wait)
+        self.strategy = strategy
         self._target = target
         self._table = table
         self._connect_timeout = max(1, round(connect_timeout_s))
         self._statement_timeout_ms = max(1, round(statement_timeout_s * 1000))
         self._connection: psycopg2.extensions.connection | None = None
         self._session_timeout_ms = self._statement_timeout_ms
-        self.baseline = Baseline(rows=0, key=None, watermark=None)
+        self.baseline = Baseline(rows=0, strategy="full")
 
     def _connect(self, within_s: float | None = None) -> psycopg2.extensions.connection:
         """The session, opened if needed; ``within_s`` caps the connect time of this attempt."""
@@ -165,51 +190,68 @@ class TableCounter:
             self.baseline = self._measure_baseline()
         return self.baseline
 
+    def check_strategy(self) -> None:
+        """Raises StrategyError when the table cannot be counted the way that was asked."""
+        if self.strategy == "keyset":
+            with self._bounded_once(), self._connect().cursor() as cursor:
+                if self._integer_key(cursor) is None:
+                    raise StrategyError(
+                        f"keyset needs a single integer primary key, and {self._table} has none"
+                    )
+
+    def _integer_key(self, cursor: psycopg2.extensions.cursor) -> str | None:
+        cursor.execute(
+            """
+            SELECT a.attname, format_type(a.atttypid, a.atttypmod)
+            FROM pg_index i
+            JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
+            WHERE i.indrelid = to_regclass(%s) AND i.indisprimary
+            """,
+            (self._regclass_text(),),
+        )
+        keys = cursor.fetchall()
+        return str(keys[0][0]) if len(keys) == 1 and keys[0][1] in _INTEGER_TYPES else None
+
     def _measure_baseline(self) -> Baseline:
         with self._connect().cursor() as cursor:
-            cursor.execute(
-                """
-                SELECT a.attname, format_type(a.atttypid, a.atttypmod)
-                FROM pg_index i
-                JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
-                WHERE i.indrelid = to_regclass(%s) AND i.indisprimary
-                """,
-                (self._regclass_text(),),
-            )
-            keys = cursor.fetchall()
-            if len(keys) == 1 and keys[0][1] in _INTEGER_TYPES:
-                key = str(keys[0][0])
+            key = None if self.strategy in ("full", "estimate") else self._integer_key(cursor)
+            if self.strategy == "keyset" and key is None:
+                raise StrategyError(f"keyset needs a single integer primary key in {self._table}")
+            if key is not None:
                 cursor.execute(
                     sql.SQL("SELECT count(*), max({key}) FROM {table}").format(
                         key=sql.Identifier(key), table=self._relation()
                     )
                 )
-                row = cursor.fetchone()
-                assert row is not None
-                return Baseline(rows=int(row[0]), key=key, watermark=row[1])
+                rows, watermark = _row(cursor)
+                return Baseline(int(rows), "keyset", key=key, watermark=watermark)
+            if self.strategy == "estimate":
+                query = "SELECT count(*), pg_stat_get_live_tuples(%s::regclass) FROM {}"
+                cursor.execute(sql.SQL(query).format(self._relation()), (self._regclass_text(),))
+                rows, live = _row(cursor)
+                return Baseline(int(rows), "estimate", live_tuples=int(live))
             cursor.execute(sql.SQL("SELECT count(*) FROM {}").format(self._relation()))
-            row = cursor.fetchone()
-            assert row is not None
-            return Baseline(rows=int(row[0]), key=None, watermark=None)
+            return Baseline(int(_row(cursor)[0]), "full")
 
     def count_once(self, baseline: Baseline, within_s: float) -> int:
-        """The table's rows now, by the strategy the baseline chose, in about ``within_s``."""
+        """The table's rows now, by the baseline's strategy, in about ``within_s``."""
         with self._connect(within_s).cursor() as cursor:
             self._limit(cursor, within_s)
-            if baseline.key is None or baseline.watermark is None:
-                cursor.execute(sql.SQL("SELECT count(*) FROM {}").format(self._relation()))
-                row = cursor.fetchone()
-                assert row is not None
-                return int(row[0])
-            cursor.execute(
-                sql.SQL("SELECT count(*) FROM {table} WHERE {key} > %s").format(
-                    table=self._relation(), key=sql.Identifier(baseline.key)
-                ),
-                (baseline.watermark,),
-            )
-            row = cursor.fetchone()
-            assert row is not None
-            return baseline.rows + int(row[0])
+            if baseline.strategy == "estimate" and baseline.live_tuples is not None:
+                cursor.execute(
+                    "SELECT pg_stat_get_live_tuples(%s::regclass)", (self._regclass_text(),)
+                )
+                return baseline.rows + int(_row(cursor)[0]) - baseline.live_tuples
+            if baseline.key is not None and baseline.watermark is not None:
+                cursor.execute(
+                    sql.SQL("SELECT count(*) FROM {table} WHERE {key} > %s").format(
+                        table=self._relation(), key=sql.Identifier(baseline.key)
+                    ),
+                    (baseline.watermark,),
+                )
+                return baseline.rows + int(_row(cursor)[0])
+            cursor.execute(sql.SQL("SELECT count(*) FROM {}").format(self._relation()))
+            return int(_row(cursor)[0])
 
     def count(self, seconds: float, cancel: threading.Event) -> int:
         """Retries with backoff (reconnecting) until ``seconds`` are spent; then CountError.
@@ -231,6 +273,12 @@ class TableCounter:
             if time.monotonic() + delay > deadline or cancel.wait(delay):
                 raise CountError(reason)
             delay = min(delay * 2, 5.0)
+
+
+def _row(cursor: psycopg2.extensions.cursor) -> tuple[Any, ...]:
+    row = cursor.fetchone()
+    assert row is not None  # an aggregate always returns one row
+    return tuple(row)
 
 
 def _reason(error: psycopg2.Error) -> str:

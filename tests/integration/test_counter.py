@@ -7,28 +7,41 @@ import time
 import psycopg2
 import pytest
 
-from monitor.adapters.counter import CountError, TableCounter
+from monitor.adapters.counter import CountError, StrategyError, TableCounter
+from monitor.core.counting import Strategy
 from monitor.core.database import parse_database_url
 from monitor.core.table import parse_table_name
 from tests.integration.harness import Database, PostgresServer, make_database
 
 
-def _counter(database: Database, table: str = "matches") -> TableCounter:
+def _insert(database: Database, prefix: str, rows: int) -> None:
+    database.execute(
+        f"INSERT INTO matches (fotmob_id) SELECT '{prefix}-' || g FROM generate_series(1, {rows}) g"
+    )
+
+
+def _counter(
+    database: Database, table: str = "matches", strategy: Strategy = "auto"
+) -> TableCounter:
     target = parse_database_url(database.url, None)
-    return TableCounter(target, parse_table_name(table), connect_timeout_s=2, statement_timeout_s=5)
+    return TableCounter(
+        target, parse_table_name(table), connect_timeout_s=2, statement_timeout_s=5,
+        strategy=strategy,
+    )  # fmt: skip
 
 
 def test_watermark_count_equals_count_star_under_inserts_and_updates(database: Database) -> None:
-    database.execute(
-        "INSERT INTO matches (fotmob_id) SELECT 'old-' || g FROM generate_series(1, 500) g"
-    )
+    _insert(database, "old", 500)
     counter = _counter(database)
     baseline = counter.take_baseline()
-    assert (baseline.rows, baseline.key, baseline.watermark) == (500, "id", 500)
-
-    database.execute(
-        "INSERT INTO matches (fotmob_id) SELECT 'new-' || g FROM generate_series(1, 37) g"
+    assert (baseline.rows, baseline.strategy, baseline.key, baseline.watermark) == (
+        500,
+        "keyset",
+        "id",
+        500,
     )
+
+    _insert(database, "new", 37)
     database.execute("UPDATE matches SET status = 'finished' WHERE id <= 100")
     database.execute("BEGIN; INSERT INTO matches (fotmob_id) VALUES ('rolled-back'); ROLLBACK")
     assert counter.count(1.0, threading.Event()) == 537
@@ -48,7 +61,7 @@ def test_an_empty_table_and_a_table_without_a_key_are_counted_in_full(database: 
     keyless = _counter(database, "stats.events")
     assert keyless.table_exists()
     baseline = keyless.take_baseline()
-    assert (baseline.rows, baseline.key) == (7, None)
+    assert (baseline.rows, baseline.strategy, baseline.key) == (7, "full", None)
     database.execute("INSERT INTO stats.events VALUES ('late')")
     assert keyless.count(1.0, threading.Event()) == 8
     keyless.close()
@@ -113,3 +126,86 @@ def test_the_time_budget_holds_against_a_locked_table(database: Database) -> Non
     assert took < 1.5 + 3.0, f"a 1.5 s budget took {took:.1f} s"
     assert counter.count(5.0, threading.Event()) == 0
     counter.close()
+
+
+def _count_star(database: Database) -> int:
+    return int(database.scalar("SELECT count(*) FROM matches"))  # type: ignore[call-overload]
+
+
+@pytest.mark.parametrize("strategy", ["keyset", "full", "auto"])
+def test_exact_strategies_equal_count_star_while_others_write(
+    database: Database, strategy: Strategy
+) -> None:
+    """Inserts, updates, deletes of new rows, a rollback and a transaction still open."""
+    _insert(database, "old", 500)
+    counter = _counter(database, strategy=strategy)
+    assert counter.take_baseline().rows == 500
+    writer = database.server.connect(database.name)
+    writer.autocommit = False
+
+    def write(statement: str) -> None:
+        with writer.cursor() as cursor:
+            cursor.execute(statement)
+
+    def agrees() -> None:
+        assert counter.count(2.0, threading.Event()) == _count_star(database)
+
+    steps = [
+        "INSERT INTO matches (fotmob_id) SELECT 'new-' || g FROM generate_series(1, 37) g",
+        "UPDATE matches SET status = 'finished' WHERE id % 3 = 0",
+        "DELETE FROM matches WHERE id IN (SELECT id FROM matches WHERE id > 500 LIMIT 5)",
+    ]
+    for statement in steps:
+        write(statement)
+        writer.commit()
+        agrees()
+    write("INSERT INTO matches (fotmob_id) SELECT 'gone' FROM generate_series(1, 10)")
+    writer.rollback()
+    agrees()
+    write("INSERT INTO matches (fotmob_id) SELECT 'open' FROM generate_series(1, 7)")
+    agrees()  # seven rows in a transaction not yet committed: not there for anyone
+    writer.commit()
+    agrees()
+    assert _count_star(database) == 500 + 37 - 5 + 7
+    writer.close()
+    counter.close()
+
+
+def test_keyset_does_not_see_older_rows_deleted(database: Database) -> None:
+    """The documented limit of keyset; full sees the delete."""
+    _insert(database, "old", 50)
+    keyset, full = _counter(database, strategy="keyset"), _counter(database, strategy="full")
+    keyset.take_baseline(), full.take_baseline()
+    database.execute("DELETE FROM matches WHERE id <= 10")
+    assert keyset.count(2.0, threading.Event()) == 50
+    assert full.count(2.0, threading.Event()) == 40 == _count_star(database)
+    keyset.close(), full.close()
+
+
+def test_the_estimate_catches_up_with_count_star(database: Database) -> None:
+    _insert(database, "old", 300)
+    counter = _counter(database, strategy="estimate")
+    baseline = counter.take_baseline()
+    assert (baseline.rows, baseline.strategy) == (300, "estimate")
+    assert "estimate" in baseline.describe()
+    _insert(database, "new", 40)
+    database.execute("DELETE FROM matches WHERE id <= 15")
+    database.execute("BEGIN; INSERT INTO matches (fotmob_id) VALUES ('rolled-back'); ROLLBACK")
+    expected = 300 + 40 - 15
+    assert _count_star(database) == expected
+    deadline = time.monotonic() + 15
+    seen = counter.count(2.0, threading.Event())
+    while seen != expected and time.monotonic() < deadline:
+        time.sleep(0.5)
+        seen = counter.count(2.0, threading.Event())
+    assert seen == expected
+    counter.close()
+
+
+def test_keyset_without_an_integer_key_is_refused(database: Database) -> None:
+    database.execute("CREATE TABLE keyless (name text)")
+    counter = _counter(database, "keyless", strategy="keyset")
+    with pytest.raises(StrategyError, match="keyset needs a single integer primary key"):
+        counter.check_strategy()
+    counter.close()
+    _counter(database, "keyless", strategy="full").check_strategy()  # other strategies are fine

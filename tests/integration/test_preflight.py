@@ -159,3 +159,14 @@ def test_a_stale_pidfile_with_a_reused_pid_is_not_an_earlier_job(
     result = run_monitor(monitor_env(database, app, tmp_path / "logs"), tmp_path, "check")
     assert result.returncode == 0, result.stdout
     assert "✅ earlier job" in result.stdout
+
+
+def test_keyset_counting_of_a_table_without_an_integer_key_is_refused(
+    database: Database, app: App, tmp_path: Path
+) -> None:
+    database.execute("CREATE TABLE fixtures (code text PRIMARY KEY)")
+    logs = tmp_path / "logs"
+    env = monitor_env(database, app, logs, table="fixtures", count_strategy="keyset")
+    result = run_monitor(env, tmp_path, "run")
+    _assert_refused(result, "PILOT_COUNT_STRATEGY", app, logs)
+    assert "keyset needs a single integer primary key, and fixtures has none" in result.stdout

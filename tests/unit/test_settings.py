@@ -385,3 +385,12 @@ def test_a_misspelt_variable_in_dotenv_is_refused(clean_env: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         load_settings()
     assert [line.split(":")[0] for line in caught.value.lines] == ["PILOT_INTERVALL"]
+
+
+def test_an_unknown_count_strategy_is_refused_with_the_choices(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    error = config_error(monkeypatch, PILOT_COUNT_STRATEGY="fast")
+    assert error.lines == [
+        "PILOT_COUNT_STRATEGY: Input should be 'auto', 'keyset', 'full' or 'estimate'"
+    ]
