@@ -25,7 +25,7 @@ NEED_DOCKER := docker info >/dev/null 2>&1 || { \
 	exit 2; }
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test pilot logs check report build images provision engine lint venv clean
+.PHONY: help demo test bench pilot logs check report build images provision engine lint venv clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -45,14 +45,20 @@ test: provision images venv lint ## set up this machine (Docker, Compose, Postgr
 	@echo "make: running the tests (unit, integration against Docker and PostgreSQL, end to end with compose)"
 	$(PY) -m pytest
 
+bench: provision venv ## measure sampling cost, crash detection, footprint and report time (about 6 minutes)
+	@$(NEED_DOCKER)
+	@echo "make: benchmarking the monitor (PostgreSQL kept in /var/tmp/pilot-bench: the 10M-row table is built once, about 70 s); one table follows"
+	bash images/base/build.sh
+	$(PY) -m bench.run
+
 pilot: images ## run one pilot against the running stack, with the settings in .env
 	@echo "make: building the monitor image and running one pilot (settings: .env)"
 	@$(IMAGES) && $(OWNER) && $(PILOT) build monitor && \
 	$(PILOT) up --exit-code-from monitor --force-recreate
 
-logs: ## the pilot's console, one line per interval, followed until the pilot ends
+logs: ## the pilot's console, one line per interval (docker compose logs monitor)
 	@$(NEED_DOCKER)
-	$(PILOT) logs --follow monitor
+	$(PILOT) logs monitor
 
 check: images ## run the monitor's preflight checks against the stack, with the settings in .env
 	@echo "make: running the preflight checks in the monitor's container"
