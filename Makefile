@@ -45,7 +45,7 @@ test: provision images venv lint ## set up this machine (Docker, Compose, Postgr
 	@echo "make: running the tests (unit, integration against Docker and PostgreSQL, end to end with compose)"
 	$(PY) -m pytest
 
-bench: provision venv ## measure sampling cost, crash detection, footprint and report time (about 6 minutes)
+bench: provision venv ## measure sampling cost, crash detection, footprint and report time (about 4 minutes)
 	@$(NEED_DOCKER)
 	@echo "make: benchmarking the monitor (PostgreSQL kept in /var/tmp/pilot-bench: the 10M-row table is built once, about 70 s); one table follows"
 	bash images/base/build.sh

@@ -5,6 +5,7 @@ This is the imperative shell; it owns the real adapters and hands them to the wa
 
 import shlex
 from collections.abc import Callable
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,15 +13,22 @@ import psycopg2
 
 from monitor.adapters.clock import SystemClock
 from monitor.adapters.counter import CountError, StrategyError
-from monitor.adapters.files import create_new, read_log, start_log_section, write_new
+from monitor.adapters.files import (
+    create_new,
+    read_log,
+    start_log_section,
+    write_new,
+    write_new_from,
+)
 from monitor.adapters.job import ENGINE_ERRORS, ExecJob, JobError, LaunchRefusedError
-from monitor.adapters.journal import Journal, read_journal
+from monitor.adapters.journal import Journal, iter_journal
 from monitor.core import report
-from monitor.core.analysis import PilotSummary, summarise
+from monitor.core.analysis import PilotSummary, Summariser, split_start, summarise
 from monitor.core.console import closing_lines
 from monitor.core.duration import format_duration
 from monitor.core.joblog import run_header
 from monitor.core.records import EndReason, PilotEnded, PilotStarted
+from monitor.core.samples_csv import csv_lines
 from monitor.core.verdict import EXIT_CONFIG, EXIT_FAILED
 from monitor.preflight import Stack, preflight
 from monitor.settings import Settings, describe
@@ -29,6 +37,7 @@ from monitor.watch import Heartbeat, Plan, StopRequest, Watch
 JOB_LOG_NAME = "backfill_pilot.log"
 OUTPUT_DRAIN_S = 3.0
 REPORT_STEM = "pilot_run_report_"
+SAMPLES_STEM = "pilot_samples_"
 JOURNAL_STEM = "pilot_journal_"
 
 
@@ -170,10 +179,18 @@ def _start_and_watch(job: ExecJob, watch: Watch, stop: StopRequest, what: str) -
 
 
 def _conclude(journal_path: Path, emit: Callable[[str], None]) -> int:
-    """Writes the report from the journal on disk and says how the pilot went."""
-    summary = summarise(read_journal(journal_path))
+    """Writes the samples CSV and the report from the journal on disk; says how it went.
+
+    The report matters more: when the CSV cannot be written (a full disk), the console and
+    the report say so, and the report is written all the same.
+    """
     try:
-        path: Path | None = write_report(summary, journal_path.parent)
+        summary, samples = summarise_into_csv(journal_path)
+    except OSError as error:
+        emit(f"[monitor] the samples CSV could NOT be written: {error}")
+        summary, samples = summarise(iter_journal(journal_path)), None
+    try:
+        path: Path | None = write_report(summary, journal_path.parent, samples)
     except OSError as error:
         emit(f"[monitor] the report could NOT be written: {error}")
         path = None
@@ -183,16 +200,35 @@ def _conclude(journal_path: Path, emit: Callable[[str], None]) -> int:
     return code if path else max(code, EXIT_FAILED)
 
 
-def write_report(summary: PilotSummary, directory: Path) -> Path:
-    """The report beside the journal; the job log is looked for where it was, then beside it."""
+def summarise_into_csv(journal_path: Path) -> tuple[PilotSummary, Path]:
+    """The pilot's summary, and the CSV of every sample beside the journal, in one pass.
+
+    The journal is streamed through both, so neither its records nor the CSV's lines are
+    ever all in memory; the CSV never replaces a file (``write_new_from``).
+    """
+    with closing(iter_journal(journal_path)) as records:
+        start, rest = split_start(records)
+        summariser = Summariser(start)
+        stem = f"{SAMPLES_STEM}{start.run_id}"
+        path = write_new_from(journal_path.parent, stem, ".csv", csv_lines(summariser.feed(rest)))
+    return summariser.result(), path
+
+
+def write_report(summary: PilotSummary, directory: Path, samples: Path | None) -> Path:
+    """The report beside the journal; the job log is looked for where it was, then beside it.
+
+    ``samples`` is the CSV of every sample beside it (None: it could not be written).
+    """
     job_log = Path(summary.start.job_log)
     if not job_log.exists():
         job_log = directory / job_log.name
     log = read_log(job_log, summary.start.job_log_offset)
     stem = f"{REPORT_STEM}{summary.start.run_id}"
-    return write_new(directory, stem, ".md", report.render(summary, log))
+    text = report.render(summary, log, samples.name if samples else None)
+    return write_new(directory, stem, ".md", text)
 
 
 def rebuild_report(journal_path: Path) -> Path:
-    """The report again, from the journal alone: it is the source of truth."""
-    return write_report(summarise(read_journal(journal_path)), journal_path.parent)
+    """The CSV and the report again, from the journal alone: it is the source of truth."""
+    summary, samples = summarise_into_csv(journal_path)
+    return write_report(summary, journal_path.parent, samples)

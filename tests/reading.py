@@ -4,7 +4,7 @@ from pathlib import Path
 
 from markdown_it import MarkdownIt
 
-from monitor.adapters.journal import read_journal
+from monitor.adapters.journal import iter_journal
 from monitor.core.records import Record
 
 
@@ -22,7 +22,7 @@ def report_text(logs: Path) -> str:
 
 
 def journal(logs: Path) -> list[Record]:
-    return list(read_journal(only(sorted(logs.glob("pilot_journal_*.jsonl")))))
+    return list(iter_journal(only(sorted(logs.glob("pilot_journal_*.jsonl")))))
 
 
 def headings(markdown: str) -> list[str]:

@@ -2,7 +2,7 @@
 
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from monitor.core.joblog import LogDigest, digest
@@ -15,10 +15,18 @@ def write_new(directory: Path, stem: str, suffix: str, content: str) -> Path:
     either nothing or the whole report, and an existing name makes the link fail instead of
     overwriting it.
     """
+    return write_new_from(directory, stem, suffix, (content,))
+
+
+def write_new_from(directory: Path, stem: str, suffix: str, parts: Iterable[str]) -> Path:
+    """``write_new`` of the parts' concatenation, streamed: the parts are never all in memory.
+
+    An error while producing the parts leaves no file behind, not even the temporary one.
+    """
     fd, temporary = tempfile.mkstemp(prefix=f".{stem}.", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as file:
-            file.write(content)
+            file.writelines(parts)
             file.flush()
             os.fsync(file.fileno())
         os.chmod(temporary, 0o644)

@@ -13,7 +13,7 @@ MIN_GAP_S = 1.0
 
 
 class Heartbeat:
-    """Writes the deadline about once a second, and at once when a step needs a later one.
+    """Writes the deadline about once a second, and at once when a step promises longer.
 
     A write that fails is left for the health check to notice.
     """
@@ -21,16 +21,17 @@ class Heartbeat:
     def __init__(self, path: Path | None) -> None:
         self.path = path
         self._written_at: float | None = None
-        self._deadline = 0.0
+        self._valid_for_s = 0.0
 
     def beat(self, valid_for_s: float) -> None:
         if self.path is None:
             return
-        now, deadline = time.monotonic(), time.time() + valid_for_s
+        now = time.monotonic()
         recent = self._written_at is not None and now - self._written_at < MIN_GAP_S
-        if recent and deadline <= self._deadline:
+        if recent and valid_for_s <= self._valid_for_s:
             return
-        self._written_at, self._deadline = now, deadline
+        self._written_at, self._valid_for_s = now, valid_for_s
+        deadline = time.time() + valid_for_s
         partial = self.path.with_name(f".{self.path.name}.partial")
         try:
             partial.write_text(f"{deadline:.3f}\n", encoding="ascii")

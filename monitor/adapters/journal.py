@@ -2,6 +2,7 @@
 
 import json
 import os
+from collections.abc import Generator
 from pathlib import Path
 from typing import IO
 
@@ -24,22 +25,26 @@ class Journal:
         self._file.close()
 
 
-def read_journal(path: Path) -> list[Record]:
-    """Every complete record; a last line cut short by a crash is skipped, not fatal."""
-    records = []
-    with path.open(encoding="utf-8", newline="") as file:
-        # Only "\n" ends a record: JSON escapes it inside strings, but not U+2028 and the like,
-        # which str.splitlines() would also split on.
-        lines = file.read().split("\n")
-    while lines and not lines[-1]:
-        lines.pop()
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            records.append(from_dict(json.loads(line)))
-        except (ValueError, TypeError) as error:
-            if number == len(lines):
-                break
-            raise ValueError(f"{path}:{number}: not a journal record ({error})") from None
-    return records
+def iter_journal(path: Path) -> Generator[Record, None, None]:
+    """Every complete record, line by line; a last line cut short by a crash is skipped.
+
+    Any other line that is not a record is an error naming ``path:line``. The file is read
+    as it is consumed, so a journal of any length takes the memory of one line.
+    """
+    # Only "\n" ends a record: JSON escapes it inside strings, but not U+2028 and the like,
+    # which str.splitlines() would also split on; newline="\n" splits on it alone and
+    # translates nothing ("\r" stays part of its line, as JSON whitespace).
+    with path.open(encoding="utf-8", newline="\n") as file:
+        bad: ValueError | None = None
+        for number, raw in enumerate(file, start=1):
+            line = raw.removesuffix("\n")
+            if bad is not None and line:
+                raise bad  # a bad line followed by more is not a last line cut short
+            if not line.strip():
+                continue
+            try:
+                record = from_dict(json.loads(line))
+            except (ValueError, TypeError) as error:
+                bad = ValueError(f"{path}:{number}: not a journal record ({error})")
+                continue
+            yield record

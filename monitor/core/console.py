@@ -45,7 +45,7 @@ def closing_lines(summary: PilotSummary, report: str | None) -> list[str]:
         f" (average {_rate(summary.average_per_min).strip()}/min)",
     ]
     if summary.missing:
-        lines.append(f"[monitor] samples missing: {summary.missing} of {len(summary.intervals)}")
+        lines.append(f"[monitor] samples missing: {summary.missing} of {summary.samples}")
     lines.append(f"[monitor] report: {report}" if report else "[monitor] report: NOT WRITTEN")
     return lines
 

@@ -45,7 +45,27 @@ def digest(path: str, lines: Iterable[str]) -> LogDigest:
         tail.append(line)
         if _TRACEBACK in line:
             tracebacks += 1
-        elif _ERROR.search(line):
+        elif _is_error(line):
             errors += 1
             first_error = first_error or line
     return LogDigest(path, size, count, errors, tracebacks, first_error, tuple(tail))
+
+
+def _is_error(line: str) -> bool:
+    """``_ERROR`` matches; the search is tried only on lines that hold one of its words.
+
+    ``in`` on a lowered ASCII line is some 25 times faster than the search, and a day's log
+    has hundreds of thousands of lines. Other lines go straight to the search: under
+    IGNORECASE, a few non-ASCII letters (the dotless i, U+0131) match ASCII ones.
+    """
+    if line.isascii():
+        lowered = line.lower()
+        # The words of _ERROR, spelled out: four `in` cost less than any() over a generator.
+        if not (
+            "error" in lowered
+            or "exception" in lowered
+            or "critical" in lowered
+            or "fatal" in lowered
+        ):
+            return False
+    return _ERROR.search(line) is not None

@@ -69,6 +69,7 @@ _TYPES: dict[str, type[Any]] = {
     "event": Event,
     "end": PilotEnded,
 }
+_FIELDS = {kind: frozenset(cls.__dataclass_fields__) for kind, cls in _TYPES.items()}
 
 
 def to_dict(record: Record) -> dict[str, Any]:
@@ -77,12 +78,18 @@ def to_dict(record: Record) -> dict[str, Any]:
 
 def from_dict(data: dict[str, Any]) -> Record:
     """Inverse of to_dict; unknown fields from newer monitors are ignored."""
-    cls = _TYPES.get(str(data.get("kind")))
+    kind = str(data.get("kind"))
+    cls = _TYPES.get(kind)
     if cls is None:
         raise ValueError(f"unknown record kind {data.get('kind')!r}")
-    known = {name: value for name, value in data.items() if name in cls.__dataclass_fields__}
+    fields = _FIELDS[kind]
+    # Most records have only known fields: they are passed on as they are, without a copy.
+    known = data if data.keys() <= fields else {n: v for n, v in data.items() if n in fields}
     if cls is PilotStarted:
-        known["command"] = tuple(known.get("command", ()))
-        known["settings"] = tuple(tuple(pair) for pair in known.get("settings", ()))
+        known = {
+            **known,
+            "command": tuple(known.get("command", ())),
+            "settings": tuple(tuple(pair) for pair in known.get("settings", ())),
+        }
     record: Record = cls(**known)
     return record

@@ -3,7 +3,7 @@
 import shlex
 from datetime import UTC, datetime
 
-from monitor.core.analysis import Interval, PilotSummary
+from monitor.core.analysis import Bucket, Interval, PilotSummary
 from monitor.core.duration import format_duration
 from monitor.core.joblog import LogDigest
 
@@ -18,7 +18,8 @@ SECTIONS = (
 )
 
 
-def render(summary: PilotSummary, log: LogDigest | None) -> str:
+def render(summary: PilotSummary, log: LogDigest | None, samples_csv: str | None = None) -> str:
+    """The report; ``samples_csv`` names the CSV of every sample beside it (None: not written)."""
     start = summary.start
     parts = [
         f"# Pilot run report: `{start.table}`",
@@ -27,7 +28,7 @@ def render(summary: PilotSummary, log: LogDigest | None) -> str:
         "",
         *_executive(summary),
         *_statistics(summary),
-        *_samples(summary),
+        *_samples(summary, samples_csv),
         *_events(summary),
         *_log(log),
         f"## {SECTIONS[5]}",
@@ -90,21 +91,23 @@ def _statistics(summary: PilotSummary) -> list[str]:
         f"| Average rate | {_rate(summary.average_per_min)} |",
         f"| Peak interval rate | {_extreme(summary.peak)} |",
         f"| Slowest interval rate | {_extreme(summary.slowest)} |",
-        f"| Samples | {len(summary.intervals)} taken every {format_duration(interval)},"
+        f"| Samples | {summary.samples} taken every {format_duration(interval)},"
         f" {summary.missing} missing |",
         f"| Counting | {_cell(summary.start.counting)} |",
         "",
     ]
 
 
-def _samples(summary: PilotSummary) -> list[str]:
+def _samples(summary: PilotSummary, samples_csv: str | None) -> list[str]:
+    if summary.summarised:
+        return _buckets(summary, samples_csv)
     lines = [
         f"## {SECTIONS[2]}",
         "",
         "| # | Time | Elapsed | Job | Total | Added | Delta | Rate (/min) | Avg (/min) | Note |",
         "|---:|---|---:|---|---:|---:|---:|---:|---:|---|",
     ]
-    for row in summary.intervals:
+    for row in summary.rows:
         label = "end" if row.final else str(row.index)
         note = f"missing: {row.error}" if row.total is None else ""
         lines.append(
@@ -113,9 +116,50 @@ def _samples(summary: PilotSummary) -> list[str]:
             f" | {_value(row.added)} | {_value(row.delta)} | {_number(row.rate_per_min)}"
             f" | {_number(row.average_per_min)} | {_cell(note)} |"
         )
-    if not summary.intervals:
+    if not summary.rows:
         lines.append("| | | | | | | | | | no samples were taken |")
     return [*lines, ""]
+
+
+def _buckets(summary: PilotSummary, samples_csv: str | None) -> list[str]:
+    where = (
+        f"{_code(samples_csv)} beside this report has every sample"
+        if samples_csv
+        else "the journal has every sample (their CSV could not be written)"
+    )
+    lines = [
+        f"## {SECTIONS[2]}",
+        "",
+        f"The {summary.samples} samples are summarised in {len(summary.buckets)} rows of"
+        f" {summary.bucket_size} consecutive samples; {where}.",
+        "",
+        "| Samples | Time | Elapsed | Job | Total | Delta | Rate (/min)"
+        " | Min rate (/min) | Max rate (/min) | Missing |",
+        "|---|---|---:|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for bucket in summary.buckets:
+        lines.append(
+            f"| {_range(bucket)} | {timestamp(bucket.first_at)[11:19]}-"
+            f"{timestamp(bucket.last_at)[11:19]} | {format_duration(bucket.last_elapsed_s)}"
+            f" | {_job_states(bucket)} | {_value(bucket.total)} | {_value(bucket.delta)}"
+            f" | {_number(bucket.rate_per_min)} | {_number(bucket.slowest_per_min)}"
+            f" | {_number(bucket.fastest_per_min)} | {bucket.missing} |"
+        )
+    return [*lines, ""]
+
+
+def _range(bucket: Bucket) -> str:
+    last = "end" if bucket.final else str(bucket.last_index)
+    return last if bucket.samples == 1 else f"{bucket.first_index}-{last}"
+
+
+def _job_states(bucket: Bucket) -> str:
+    stopped = bucket.samples - bucket.running
+    if not stopped:
+        return "running"
+    if not bucket.running:
+        return "stopped"
+    return f"running ({bucket.running}), stopped ({stopped})"
 
 
 def _events(summary: PilotSummary) -> list[str]:
@@ -197,7 +241,7 @@ def conclusions(summary: PilotSummary, log: LogDigest | None) -> list[str]:
     found += _growth(summary)
     if summary.missing:
         found.append(
-            f"{summary.missing} of {len(summary.intervals)} samples are missing"
+            f"{summary.missing} of {summary.samples} samples are missing"
             f" ({len(summary.outages)} database outage(s)): the rates around them span the gap."
         )
     if log is not None:
@@ -232,16 +276,15 @@ def _growth(summary: PilotSummary) -> list[str]:
         f" ({rate * 60:.0f}/hour); at that rate a day of backfill adds about {rate * 1440:.0f}"
         " rows."
     )
-    regular = [row for row in summary.intervals if not row.final and row.delta is not None]
-    idle = [row for row in regular if row.delta == 0]
-    if idle:
+    if summary.idle_intervals:
         found.append(
-            f"{len(idle)} of {len(regular)} intervals added no rows (warm-up, rate limiting,"
-            " updates of existing rows, or a stall)."
+            f"{summary.idle_intervals} of {summary.regular_intervals} intervals added no rows"
+            " (warm-up, rate limiting, updates of existing rows, or a stall)."
         )
-    shrinking = [row for row in regular if (row.delta or 0) < 0]
-    if shrinking:
-        found.append(f"The row count fell in {len(shrinking)} interval(s): rows were deleted.")
+    if summary.shrinking_intervals:
+        found.append(
+            f"The row count fell in {summary.shrinking_intervals} interval(s): rows were deleted."
+        )
     if summary.peak and summary.slowest and summary.peak is not summary.slowest:
         found.append(
             f"Interval rates ranged from {_number(summary.slowest.rate_per_min)}/min"

@@ -6,7 +6,7 @@ import signal
 import time
 from pathlib import Path
 
-from monitor.adapters.journal import read_journal
+from monitor.adapters.journal import iter_journal
 from monitor.core.records import PilotEnded, Sample
 from tests.integration.harness import (
     App,
@@ -40,7 +40,7 @@ def test_a_database_outage_is_recorded_as_missing_samples(
 
     assert monitor.returncode == 0, output
     samples = [
-        record for record in read_journal(next(logs.glob("*.jsonl"))) if isinstance(record, Sample)
+        record for record in iter_journal(next(logs.glob("*.jsonl"))) if isinstance(record, Sample)
     ]
     missing = [sample for sample in samples if sample.total is None]
     assert 1 <= len(missing) <= 4, output
@@ -60,7 +60,7 @@ def test_report_command_rebuilds_from_the_journal(
     assert run_monitor(env, tmp_path, "run").returncode == 0
     journal = next(logs.glob("pilot_journal_*.jsonl"))
     first = next(logs.glob("pilot_run_report_*.md"))
-    assert isinstance(read_journal(journal)[-1], PilotEnded)
+    assert isinstance(list(iter_journal(journal))[-1], PilotEnded)
 
     rebuilt = run_monitor(env, tmp_path, "report", str(journal))
     assert rebuilt.returncode == 0, rebuilt.stdout
@@ -135,7 +135,7 @@ def test_a_console_that_goes_away_does_not_stop_the_pilot(
 
     assert monitor.returncode == 0
     assert app.job_processes() == []
-    samples = [r for r in read_journal(next(logs.glob("*.jsonl"))) if isinstance(r, Sample)]
+    samples = [r for r in iter_journal(next(logs.glob("*.jsonl"))) if isinstance(r, Sample)]
     assert len(samples) == 5  # four on schedule and the last one after the stop
     assert next(logs.glob("pilot_run_report_*.md")).exists()
 

@@ -1,6 +1,17 @@
+from itertools import pairwise
+
 import pytest
 
-from monitor.core.analysis import Outage, measure, start_progress, summarise
+from monitor.core.analysis import (
+    TABLE_ROWS,
+    Outage,
+    Summariser,
+    measure,
+    split_start,
+    start_progress,
+    summarise,
+)
+from monitor.core.records import Sample
 from monitor.core.verdict import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, judge
 
 
@@ -83,8 +94,8 @@ def test_summarise_figures(build) -> None:
         build.sample(6, 302.0, 282, final=True, running=False),
     ]
     summary = summarise(records)
-    assert [row.index for row in summary.intervals] == [1, 2, 3, 4, 5, 6]
-    assert [row.delta for row in summary.intervals] == [30, 0, 60, 60, 30, 2]
+    assert [row.index for row in summary.rows] == [1, 2, 3, 4, 5, 6]
+    assert [row.delta for row in summary.rows] == [30, 0, 60, 60, 30, 2]
     assert summary.final_total == 282
     assert summary.added == 182
     assert summary.duration_s == 300.0
@@ -162,9 +173,9 @@ def test_missing_samples_are_counted_and_grouped_into_outages(build) -> None:
     assert summary.final_total == 140
     assert summary.added == 40
     assert summary.average_per_min == pytest.approx(10.0)
-    assert summary.intervals[3].delta == 30
-    assert summary.intervals[3].rate_per_min == pytest.approx(10.0)  # 30 rows over 3 min
-    assert summary.intervals[3].span_s == 180.0
+    assert summary.rows[3].delta == 30
+    assert summary.rows[3].rate_per_min == pytest.approx(10.0)  # 30 rows over 3 min
+    assert summary.rows[3].span_s == 180.0
 
 
 def test_outage_without_error_text(build) -> None:
@@ -189,7 +200,7 @@ def test_journal_cut_short_is_unfinished_with_duration_from_the_last_sample(buil
 
 def test_start_only_journal(build) -> None:
     summary = summarise([build.start()])
-    assert summary.intervals == ()
+    assert summary.rows == ()
     assert summary.duration_s == 0.0
     assert summary.final_total is None
     assert summary.added is None
@@ -306,3 +317,196 @@ def test_unfinished_verdict(build) -> None:
     verdict = judge(None, sampled=False, not_started=False)
     assert (verdict.outcome, verdict.exit_code) == ("unfinished", EXIT_FAILED)
     assert verdict.headline.startswith("UNFINISHED")
+
+
+# The Samples table stays within TABLE_ROWS rows: every interval, or buckets of samples.
+
+
+def day_of_samples(build, count: int) -> list:
+    """``count`` samples a minute apart, 10 rows a minute, and the records around them."""
+    return [
+        build.start(baseline=0, duration=60.0 * count),
+        *build.regular([10 * (i + 1) for i in range(count)]),
+        build.end(60.0 * count),
+    ]
+
+
+def test_every_interval_is_listed_up_to_the_bound(build) -> None:
+    summary = summarise(day_of_samples(build, TABLE_ROWS))
+    assert TABLE_ROWS == 200
+    assert not summary.summarised
+    assert [row.index for row in summary.rows] == list(range(1, 201))
+    assert (summary.buckets, summary.bucket_size, summary.samples) == ((), 1, 200)
+
+
+def test_one_sample_above_the_bound_is_summarised_in_pairs(build) -> None:
+    summary = summarise(day_of_samples(build, TABLE_ROWS + 1))
+    assert summary.summarised
+    assert summary.rows == ()
+    assert (summary.samples, summary.bucket_size, len(summary.buckets)) == (201, 2, 101)
+    assert [(b.first_index, b.last_index) for b in summary.buckets[:2]] == [(1, 2), (3, 4)]
+    assert (summary.buckets[-1].first_index, summary.buckets[-1].samples) == (201, 1)
+
+
+@pytest.mark.parametrize(
+    ("count", "size"),
+    [(400, 2), (401, 5), (1000, 5), (1001, 10), (2001, 20), (10_001, 100)],
+)
+def test_buckets_are_the_smallest_round_size_that_fits(build, count: int, size: int) -> None:
+    summary = summarise(day_of_samples(build, count))
+    assert summary.bucket_size == size
+    assert len(summary.buckets) == -(-count // size) <= TABLE_ROWS
+    assert sum(bucket.samples for bucket in summary.buckets) == count
+
+
+def test_buckets_cover_every_sample_once_after_coarsening(build) -> None:
+    # 12,345 samples: gathered in buckets of 1, then 10, then 100 (over 1,000 buckets each
+    # time), and shown in buckets of 100, the smallest round size that fits 200 rows.
+    summary = summarise(day_of_samples(build, 12_345))
+    buckets = summary.buckets
+    assert (summary.bucket_size, len(buckets)) == (100, 124)
+    assert [(b.first_index, b.last_index) for b in buckets[:2]] == [(1, 100), (101, 200)]
+    assert (buckets[-1].first_index, buckets[-1].last_index, buckets[-1].samples) == (
+        12_301,
+        12_345,
+        45,
+    )
+    assert all(a.last_index + 1 == b.first_index for a, b in pairwise(buckets))
+    assert sum(bucket.delta or 0 for bucket in buckets) == summary.added == 123_450
+    assert buckets[0].total == 1000
+    assert buckets[0].rate_per_min == pytest.approx(10.0)
+    assert buckets[0].first_at == build.T0 + 60.0
+    assert buckets[0].last_at == build.T0 + 6000.0
+    assert buckets[-1].last_elapsed_s == 60.0 * 12_345
+
+
+def gaps_and_a_stop(build) -> list:
+    """202 samples a minute apart: an outage at 7-8 and at 11, a burst at 9, the last count
+    one second after the stop. In pairs: (7, 8) all missing, (9, 10), (11, 12), (201, end)."""
+    totals: list[int | None] = [110, 120, 130, 140, 150, 160, None, None, 220, 230, None]
+    totals += [130 + 10 * index for index in range(12, 202)]  # 250 at 12, 10 rows a minute
+    return [
+        build.start(baseline=100, duration=12_060.0),
+        *build.regular(totals),
+        build.end(12_060.0),
+        build.sample(202, 12_061.0, 2141, final=True, running=False),
+    ]
+
+
+def test_bucket_figures_by_hand(build) -> None:
+    summary = summarise(gaps_and_a_stop(build))
+    assert (summary.bucket_size, len(summary.buckets)) == (2, 101)
+    first, _, _, down, burst, after, *_, last = summary.buckets
+    # samples 1-2: 10 rows each over a minute each
+    assert (first.first_index, first.last_index, first.total, first.delta) == (1, 2, 120, 20)
+    assert first.rate_per_min == pytest.approx(10.0)
+    assert (first.slowest_per_min, first.fastest_per_min, first.missing) == (10.0, 10.0, 0)
+    assert (first.first_at, first.last_at) == (build.T0 + 60.0, build.T0 + 120.0)
+    # samples 7-8: nothing counted, nothing made up
+    assert (down.first_index, down.samples, down.missing) == (7, 2, 2)
+    assert (down.total, down.delta, down.rate_per_min) == (None, None, None)
+    assert (down.slowest_per_min, down.fastest_per_min) == (None, None)
+    # samples 9-10: 60 rows over the 3 minutes since sample 6 (20/min), then 10 in a minute
+    assert (burst.total, burst.delta, burst.missing) == (230, 70, 0)
+    assert burst.rate_per_min == pytest.approx(70 * 60 / 240)
+    assert (burst.slowest_per_min, burst.fastest_per_min) == (10.0, 20.0)
+    # samples 11-12: one missing, then 20 rows over the 2 minutes since sample 10
+    assert (after.total, after.delta, after.missing) == (250, 20, 1)
+    assert after.rate_per_min == pytest.approx(10.0)
+    assert (after.slowest_per_min, after.fastest_per_min) == (10.0, 10.0)
+    # 201 and the last count after the stop: 1 row in 1 s counts for the bucket's rate,
+    # but is too short for its extremes (as for the pilot's peak)
+    assert (last.first_index, last.last_index, last.final) == (201, 202, True)
+    assert (last.samples, last.running, last.total, last.delta) == (2, 1, 2141, 11)
+    assert last.rate_per_min == pytest.approx(11 * 60 / 61)
+    assert (last.slowest_per_min, last.fastest_per_min) == (10.0, 10.0)
+    assert last.last_elapsed_s == 12_061.0
+    # outages and missing samples are counted whole, whatever the buckets
+    assert summary.missing == 3 == sum(bucket.missing for bucket in summary.buckets)
+    assert summary.outages == (
+        Outage(build.T0 + 420.0, build.T0 + 480.0, 2, "connection refused"),
+        Outage(build.T0 + 660.0, build.T0 + 660.0, 1, "connection refused"),
+    )
+    assert (summary.final_total, summary.added, summary.samples) == (2141, 2041, 202)
+
+
+def reference(records: list) -> dict:
+    """The figures as they were computed before summarising, from every interval in a list."""
+    start = records[0]
+    progress = start_progress(start.baseline_rows)
+    rows = []
+    for record in records:
+        if isinstance(record, Sample):
+            row, progress = measure(progress, record)
+            rows.append(row)
+    full = [r for r in rows if r.rate_per_min is not None and r.span_s >= start.interval_s / 2]
+    regular = [r for r in rows if not r.final and r.delta is not None]
+    return {
+        "peak": max(full, key=lambda r: r.rate_per_min or 0.0) if full else None,
+        "slowest": min(full, key=lambda r: r.rate_per_min or 0.0) if full else None,
+        "missing": sum(r.total is None for r in rows),
+        "regular": len(regular),
+        "idle": sum(r.delta == 0 for r in regular),
+        "shrinking": sum((r.delta or 0) < 0 for r in regular),
+        "rows": tuple(rows),
+    }
+
+
+def figures(summary) -> dict:
+    return {
+        "peak": summary.peak,
+        "slowest": summary.slowest,
+        "missing": summary.missing,
+        "regular": summary.regular_intervals,
+        "idle": summary.idle_intervals,
+        "shrinking": summary.shrinking_intervals,
+    }
+
+
+def test_running_figures_match_the_whole_list_for_a_small_journal(build) -> None:
+    records = [
+        build.start(baseline=100),
+        *build.regular([130, 130, 190, None, 250, 240, 300, 300, None, None, 420]),
+        build.end(660.0),
+        build.sample(12, 661.0, 421, final=True, running=False),
+    ]
+    summary = summarise(records)
+    expected = reference(records)
+    assert summary.rows == expected.pop("rows")
+    assert figures(summary) == expected
+    assert summary.peak is not None and summary.peak.index == 3
+    assert summary.slowest is not None and summary.slowest.index == 6  # -10/min: deleted
+
+
+def test_summarised_figures_match_the_whole_list(build) -> None:
+    records = gaps_and_a_stop(build)
+    summary = summarise(records)
+    expected = reference(records)
+    expected.pop("rows")
+    assert figures(summary) == expected
+    assert summary.peak is not None and summary.slowest is not None
+    assert (summary.peak.index, summary.slowest.index) == (9, 1)
+    # the table's extremes are the pilot's
+    assert min(b.slowest_per_min or 1e9 for b in summary.buckets) == summary.slowest.rate_per_min
+    assert max(b.fastest_per_min or 0 for b in summary.buckets) == summary.peak.rate_per_min
+
+
+def test_summarise_takes_any_iterable_once(build) -> None:
+    records = gaps_and_a_stop(build)
+    assert summarise(iter(records)) == summarise(records)
+
+
+def test_a_record_before_the_start_is_refused(build) -> None:
+    with pytest.raises(ValueError, match="no start record"):
+        summarise([build.event(0.1, "x", "x"), build.start()])
+    with pytest.raises(ValueError, match="no start record"):
+        summarise([])
+
+
+def test_summariser_yields_every_interval_as_it_goes(build) -> None:
+    records = gaps_and_a_stop(build)
+    start, rest = split_start(records)
+    summariser = Summariser(start)
+    rows = list(summariser.feed(rest))
+    assert tuple(rows) == reference(records)["rows"]
+    assert summariser.result() == summarise(records)

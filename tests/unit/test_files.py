@@ -1,8 +1,9 @@
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from monitor.adapters.files import check_writable, read_log, write_new
+from monitor.adapters.files import check_writable, read_log, write_new, write_new_from
 
 
 def test_write_new_never_overwrites(tmp_path: Path) -> None:
@@ -87,3 +88,23 @@ def test_read_log_survives_bad_bytes(tmp_path: Path) -> None:
 
 def test_read_log_of_a_missing_file_is_none(tmp_path: Path) -> None:
     assert read_log(tmp_path / "nope.log", 0) is None
+
+
+def test_write_new_from_streams_the_parts_and_never_overwrites(tmp_path: Path) -> None:
+    (tmp_path / "samples.csv").write_text("older pilot", encoding="utf-8")
+    parts = (f"{number}\n" for number in range(3))  # a generator: consumed once, as written
+    path = write_new_from(tmp_path, "samples", ".csv", parts)
+    assert path.name == "samples_2.csv"
+    assert path.read_text("utf-8") == "0\n1\n2\n"
+    assert (tmp_path / "samples.csv").read_text("utf-8") == "older pilot"
+    assert path.stat().st_mode & 0o777 == 0o644
+
+
+def test_write_new_from_leaves_nothing_when_the_parts_fail(tmp_path: Path) -> None:
+    def parts() -> Iterator[str]:
+        yield "index\n"
+        raise ValueError("journal.jsonl:3: not a journal record")
+
+    with pytest.raises(ValueError, match="not a journal record"):
+        write_new_from(tmp_path, "samples", ".csv", parts())
+    assert list(tmp_path.iterdir()) == []

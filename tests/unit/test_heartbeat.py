@@ -25,7 +25,9 @@ def test_a_shorter_promise_waits_a_second_a_longer_one_does_not(tmp_path: Path) 
     heartbeat = Heartbeat(path)
     heartbeat.beat(40.0)
     first = path.read_text(encoding="ascii")
-    heartbeat.beat(10.0)  # within the second and no later: not written
+    heartbeat.beat(10.0)  # within the second and no longer: not written
+    assert path.read_text(encoding="ascii") == first
+    heartbeat.beat(40.0)  # the same promise again within the second: not written either
     assert path.read_text(encoding="ascii") == first
     heartbeat.beat(500.0)  # a step that needs longer is promised at once
     assert float(path.read_text(encoding="ascii")) >= time.time() + 499.0

@@ -76,3 +76,10 @@ def test_exception_line_of_a_traceback_is_an_error_line() -> None:
     assert result.tracebacks == 1
     assert result.error_lines == 1
     assert result.first_error == "psycopg2.OperationalError: connection to server failed"
+
+
+def test_error_words_are_found_in_non_ascii_lines_too() -> None:
+    lines = ["ünïcode ERROR here\n", "CR\u0131TICAL: dotless i\n", "ünïcode errors=0\n", "ok ✅\n"]
+    result = digest("job.log", lines)
+    assert result.error_lines == 2  # IGNORECASE matches the dotless i to "i", as before
+    assert result.first_error == "ünïcode ERROR here"

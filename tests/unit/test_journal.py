@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.adapters.journal import Journal, read_journal
+from monitor.adapters.journal import Journal, iter_journal
 from monitor.core.records import from_dict, to_dict
 
 
@@ -34,7 +34,7 @@ def test_round_trip_of_every_record_kind(build, tmp_path: Path) -> None:
     path = tmp_path / "journal.jsonl"
     records = every_kind(build)
     write(path, records)
-    assert read_journal(path) == records
+    assert list(iter_journal(path)) == records
     assert [json.loads(line)["kind"] for line in path.read_text("utf-8").splitlines()] == [
         "start",
         "event",
@@ -51,7 +51,7 @@ def test_append_is_on_disk_before_close(build, tmp_path: Path) -> None:
     try:
         journal.append(build.start())
         journal.append(build.sample(1, 60.0, 120))
-        assert len(read_journal(path)) == 2  # readable while still open
+        assert len(list(iter_journal(path))) == 2  # readable while still open
     finally:
         journal.close()
 
@@ -60,7 +60,7 @@ def test_journal_appends_to_an_existing_file(build, tmp_path: Path) -> None:
     path = tmp_path / "journal.jsonl"
     write(path, [build.start()])
     write(path, [build.sample(1, 60.0, 120)])
-    assert [record.kind for record in read_journal(path)] == ["start", "sample"]
+    assert [record.kind for record in list(iter_journal(path))] == ["start", "sample"]
 
 
 def test_truncated_final_line_is_skipped(build, tmp_path: Path) -> None:
@@ -70,14 +70,14 @@ def test_truncated_final_line_is_skipped(build, tmp_path: Path) -> None:
     whole = json.dumps(to_dict(build.sample(2, 120.0, 140)))
     with path.open("a", encoding="utf-8") as file:
         file.write(whole[: len(whole) // 2])  # the monitor died mid-write
-    assert read_journal(path) == records
+    assert list(iter_journal(path)) == records
 
 
 def test_blank_lines_are_ignored(build, tmp_path: Path) -> None:
     path = tmp_path / "journal.jsonl"
     lines = [json.dumps(to_dict(build.start())), "", "   ", json.dumps(to_dict(build.end(1.0)))]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    assert [record.kind for record in read_journal(path)] == ["start", "end"]
+    assert [record.kind for record in list(iter_journal(path))] == ["start", "end"]
 
 
 @pytest.mark.parametrize(
@@ -93,7 +93,7 @@ def test_corrupt_middle_line_names_the_line(build, tmp_path: Path, corrupt: str)
     ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with pytest.raises(ValueError, match=r"journal\.jsonl:2: not a journal record"):
-        read_journal(path)
+        list(iter_journal(path))
 
 
 def test_unknown_fields_from_newer_monitors_are_ignored(build) -> None:
@@ -115,4 +115,48 @@ def test_line_separators_inside_a_record_do_not_split_it(build, tmp_path: Path) 
     for record in records:
         journal.append(record)
     journal.close()
-    assert read_journal(path) == records
+    assert list(iter_journal(path)) == records
+
+
+def test_a_bad_last_line_followed_by_empty_lines_is_still_the_last(build, tmp_path: Path) -> None:
+    path = tmp_path / "journal.jsonl"
+    good = [json.dumps(to_dict(build.start())), json.dumps(to_dict(build.end(1.0)))]
+    path.write_text("\n".join([*good, '{"kind": "sam']) + "\n\n\n", encoding="utf-8")
+    assert [record.kind for record in iter_journal(path)] == ["start", "end"]
+
+
+def test_a_bad_line_followed_by_a_blank_one_is_not_the_last(build, tmp_path: Path) -> None:
+    path = tmp_path / "journal.jsonl"
+    lines = [json.dumps(to_dict(build.start())), '{"kind": "sam', "   "]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"journal\.jsonl:2: not a journal record"):
+        list(iter_journal(path))
+
+
+def test_records_stream_before_a_bad_line_is_met(build, tmp_path: Path) -> None:
+    path = tmp_path / "journal.jsonl"
+    lines = [
+        json.dumps(to_dict(build.start())),
+        json.dumps(to_dict(build.sample(1, 60.0, 120))),
+        "not json",
+        json.dumps(to_dict(build.end(60.0))),
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    records = iter_journal(path)
+    assert next(records).kind == "start"  # read lazily: nothing past line 1 yet
+    assert next(records).kind == "sample"
+    with pytest.raises(ValueError, match=r"journal\.jsonl:3: not a journal record"):
+        next(records)
+
+
+def test_a_carriage_return_before_the_newline_is_part_of_the_record(build, tmp_path: Path) -> None:
+    path = tmp_path / "journal.jsonl"
+    records = [build.start(), build.end(1.0)]
+    path.write_bytes(b"".join(json.dumps(to_dict(r)).encode() + b"\r\n" for r in records))
+    assert list(iter_journal(path)) == records
+
+
+def test_an_empty_journal_has_no_records(tmp_path: Path) -> None:
+    path = tmp_path / "journal.jsonl"
+    path.write_text("", encoding="utf-8")
+    assert list(iter_journal(path)) == []

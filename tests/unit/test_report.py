@@ -139,7 +139,7 @@ def test_samples_table_has_one_row_per_interval(build) -> None:
     header, rows = samples_table(report.render(summary, None))
     assert header[0] == "#"
     assert header[4] == "Total"
-    assert len(rows) == len(summary.intervals) == 11
+    assert len(rows) == len(summary.rows) == 11
     assert all(len(row) == 10 for row in rows)
     assert [row[0] for row in rows] == [*[str(n) for n in range(1, 11)], "end"]
     assert [row[4] for row in rows] == [
@@ -421,3 +421,80 @@ def test_conclusions_when_the_job_was_never_started(build) -> None:
         "The job was not started (no such container): nothing about the backfill was measured."
         " Fix the cause and run the pilot again."
     ]
+
+
+def gaps_and_a_stop(build) -> PilotSummary:
+    """202 samples a minute apart (outages at 7-8 and 11), summarised in pairs."""
+    totals: list[int | None] = [110, 120, 130, 140, 150, 160, None, None, 220, 230, None]
+    totals += [130 + 10 * index for index in range(12, 202)]
+    return summarise(
+        [
+            build.start(baseline=100, duration=12_060.0),
+            *build.regular(totals),
+            build.end(12_060.0),
+            build.sample(202, 12_061.0, 2141, final=True, running=False),
+        ]
+    )
+
+
+def paragraphs(tokens: list[Token]) -> list[str]:
+    return [
+        plain(tokens[number + 1])
+        for number, token in enumerate(tokens)
+        if token.type == "paragraph_open"
+    ]
+
+
+def test_a_summarised_samples_table_says_so_and_names_the_csv(build) -> None:
+    summary = gaps_and_a_stop(build)
+    text = report.render(summary, None, "pilot_samples_20231114_221320.csv")
+    assert paragraphs(section(parse(text), "Samples")) == [
+        "The 202 samples are summarised in 101 rows of 2 consecutive samples;"
+        " pilot_samples_20231114_221320.csv beside this report has every sample."
+    ]
+    header, rows = samples_table(text)
+    assert header == [
+        "Samples", "Time", "Elapsed", "Job", "Total", "Delta",
+        "Rate (/min)", "Min rate (/min)", "Max rate (/min)", "Missing",
+    ]  # fmt: skip
+    assert len(rows) == 101
+    assert rows[0][:6] == ["1-2", "22:14:20-22:15:20", "2m", "running", "120", "20"]
+    assert rows[0][6:] == ["10.0", "10.0", "10.0", "0"]
+    assert rows[3] == ["7-8", "22:20:20-22:21:20", "8m", "running", "n/a", "n/a", "", "", "", "2"]
+    assert rows[4][4:] == ["230", "70", "17.5", "10.0", "20.0", "0"]
+    assert rows[5][4:] == ["250", "20", "10.0", "10.0", "10.0", "1"]
+    assert rows[-1] == [
+        "201-end", "01:34:20-01:34:21", "3h 21m 1s", "running (1), stopped (1)",
+        "2141", "11", f"{11 * 60 / 61:.1f}", "10.0", "10.0", "0",
+    ]  # fmt: skip
+    assert statistics(text)["Samples"] == "202 taken every 1m, 3 missing"
+    assert (
+        "3 of 202 samples are missing (2 database outage(s)): the rates around them span the gap."
+        in findings(text)
+    )
+
+
+def test_a_summarised_table_without_its_csv_points_to_the_journal(build) -> None:
+    text = report.render(gaps_and_a_stop(build), None, None)
+    assert paragraphs(section(parse(text), "Samples")) == [
+        "The 202 samples are summarised in 101 rows of 2 consecutive samples;"
+        " the journal has every sample (their CSV could not be written)."
+    ]
+
+
+def test_a_small_pilot_lists_every_interval_without_a_word_on_the_csv(build) -> None:
+    with_csv = report.render(growing(build), None, "pilot_samples_x.csv")
+    assert with_csv == report.render(growing(build), None)
+    assert paragraphs(section(parse(with_csv), "Samples")) == []
+
+
+def test_a_lone_last_bucket_is_labelled_like_its_sample(build) -> None:
+    summary = summarise(
+        [
+            build.start(baseline=0, duration=12_060.0),
+            *build.regular([10 * (i + 1) for i in range(201)]),
+            build.end(12_060.0),
+        ]
+    )
+    _, rows = samples_table(report.render(summary, None, "x.csv"))
+    assert [row[0] for row in rows[-2:]] == ["199-200", "201"]

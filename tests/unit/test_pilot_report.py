@@ -1,0 +1,83 @@
+"""The report and the samples CSV written from a journal on disk (tmp_path), as the shell does."""
+
+import csv
+from pathlib import Path
+
+import pytest
+
+import monitor.pilot
+from monitor.adapters.journal import Journal
+from monitor.core.records import Record
+from monitor.pilot import _conclude, rebuild_report
+
+
+def journal_of(directory: Path, records: list[Record]) -> Path:
+    path = directory / "pilot_journal_20231114_221320.jsonl"
+    journal = Journal(path)
+    try:
+        for record in records:
+            journal.append(record)
+    finally:
+        journal.close()
+    return path
+
+
+def small(build) -> list[Record]:
+    return [
+        build.start(baseline=100),
+        *build.regular([130, None, 190]),
+        build.end(180.0),
+        build.sample(4, 181.0, 191, final=True, running=False),
+    ]
+
+
+def summarised(build) -> list[Record]:
+    return [
+        build.start(baseline=0, duration=12_060.0),
+        *build.regular([10 * (i + 1) for i in range(201)]),
+        build.end(12_060.0),
+    ]
+
+
+def test_rebuild_writes_the_report_and_a_csv_row_per_sample(build, tmp_path: Path) -> None:
+    report = rebuild_report(journal_of(tmp_path, small(build)))
+    assert report.name == "pilot_run_report_20231114_221320.md"
+    samples = tmp_path / "pilot_samples_20231114_221320.csv"
+    with samples.open(encoding="utf-8", newline="") as file:
+        rows = list(csv.DictReader(file))
+    assert [row["index"] for row in rows] == ["1", "2", "3", "4"]
+    assert [row["total"] for row in rows] == ["130", "", "190", "191"]
+    assert rows[1]["error"] == "connection refused"
+    assert [row["final"] for row in rows] == ["false", "false", "false", "true"]
+    assert "pilot_samples_" not in report.read_text("utf-8")  # every interval is listed
+
+
+def test_a_summarised_report_names_its_own_csv(build, tmp_path: Path) -> None:
+    journal = journal_of(tmp_path, summarised(build))
+    first = rebuild_report(journal)
+    second = rebuild_report(journal)  # never over the first: both get a name of their own
+    assert second.name == "pilot_run_report_20231114_221320_2.md"
+    assert "`pilot_samples_20231114_221320.csv` beside this report" in first.read_text()
+    assert "`pilot_samples_20231114_221320_2.csv` beside this report" in second.read_text()
+    lines = (tmp_path / "pilot_samples_20231114_221320_2.csv").read_text().splitlines()
+    assert len(lines) == 1 + 201
+
+
+def test_a_csv_that_cannot_be_written_leaves_the_report(
+    build, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def full_disk(*_args: object) -> Path:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(monitor.pilot, "write_new_from", full_disk)
+    journal = journal_of(tmp_path, summarised(build))
+    lines: list[str] = []
+    assert _conclude(journal, lines.append) == 0
+    assert (
+        lines[0]
+        == "[monitor] the samples CSV could NOT be written: [Errno 28] No space left on device"
+    )
+    assert lines[-1] == f"[monitor] report: {tmp_path / 'pilot_run_report_20231114_221320.md'}"
+    text = (tmp_path / "pilot_run_report_20231114_221320.md").read_text()
+    assert "the journal has every sample (their CSV could not be written)" in text
+    assert not list(tmp_path.glob("*.csv"))
