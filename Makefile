@@ -86,8 +86,8 @@ engine: ## install and start what is missing of Docker Engine and Compose v2
 
 lint: venv ## ruff and mypy
 	@echo "make: linting and type-checking"
-	$(PY) -m ruff check monitor tests demo
-	$(PY) -m ruff format --check monitor tests demo
+	$(PY) -m ruff check monitor tests demo bench
+	$(PY) -m ruff format --check monitor tests demo bench
 	$(PY) -m mypy
 
 venv: $(VENV)/.installed ## a virtualenv with the monitor and its dev tools

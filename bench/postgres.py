@@ -13,6 +13,7 @@ sample. Root may not run the server: every server command runs as the `postgres`
 """
 
 import contextlib
+import fcntl
 import os
 import shutil
 import socket
@@ -21,6 +22,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 import psycopg2
 import psycopg2.extensions
@@ -188,6 +190,20 @@ def _initdb() -> None:
         conf.write(SERVER_SETTINGS.format(socket_dir=BENCH_DIR))
 
 
+_held: list[TextIO] = []
+
+
+def _hold_the_bench() -> None:
+    """One benchmark at a time: a second would stop the first one's server under it."""
+    lock = (BENCH_DIR / ".lock").open("w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock.close()
+        raise SystemExit(f"bench: another benchmark is using {BENCH_DIR}; wait for it") from None
+    _held.append(lock)  # held until the process ends
+
+
 def start_cluster() -> Cluster:
     """Starts the persistent cluster (made on first use) on a free port.
 
@@ -196,6 +212,7 @@ def start_cluster() -> Cluster:
     """
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     shutil.chown(BENCH_DIR, "postgres", "postgres")
+    _hold_the_bench()
     if not (BENCH_DIR / "data" / "PG_VERSION").exists():
         _initdb()
     cluster = Cluster(port=_free_port())
@@ -210,7 +227,8 @@ def start_cluster() -> Cluster:
         "-l",
         str(cluster.log),
         "-o",
-        f"-p {cluster.port}",
+        # Only the postgres user (and root) may use the trusted local socket.
+        f"-p {cluster.port} -c unix_socket_permissions=0700",
         "-w",
         "-t",
         "120",

@@ -185,10 +185,14 @@ def _conclude(journal_path: Path, emit: Callable[[str], None]) -> int:
     the report say so, and the report is written all the same.
     """
     try:
-        summary, samples = summarise_into_csv(journal_path)
-    except OSError as error:
-        emit(f"[monitor] the samples CSV could NOT be written: {error}")
-        summary, samples = summarise(iter_journal(journal_path)), None
+        try:
+            summary, samples = summarise_into_csv(journal_path)
+        except OSError as error:
+            emit(f"[monitor] the samples CSV could NOT be written: {error}")
+            summary, samples = summarise(iter_journal(journal_path)), None
+    except (OSError, ValueError) as error:  # the journal itself cannot be read back
+        emit(f"[monitor] the report could NOT be written: {error}")
+        return EXIT_FAILED
     try:
         path: Path | None = write_report(summary, journal_path.parent, samples)
     except OSError as error:

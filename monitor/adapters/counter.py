@@ -8,8 +8,8 @@ the strategy (PILOT_COUNT_STRATEGY):
   to the starting count. Its cost follows the pilot's inserts, not the table's size, and it
   is exact for a backfill that inserts (deletes of rows older than the start are not seen);
 - full: count(*) of the whole table each sample: exact, and as slow as the table is big;
-- estimate: the starting count plus the change in the statistics' live-tuple count
-  (pg_stat): nearly free at any size, but an estimate that lags the database a little;
+- estimate: the starting count plus the rows inserted minus the rows deleted since, from
+  the table's statistics (pg_stat): nearly free at any size, but an estimate;
 - auto: keyset where the table allows it, else full.
 
 Every wait on the server goes through a psycopg2 wait callback that select()s in short
@@ -37,6 +37,7 @@ from monitor.core.table import TableName
 
 APPLICATION_NAME = "pilot-monitor"
 _INTEGER_TYPES = ("smallint", "integer", "bigint")
+SETTLE_S = 10.0  # longest wait at the start for the transactions open then to end
 
 
 _limits = threading.local()
@@ -90,21 +91,29 @@ class Baseline:
     strategy: Strategy  # as resolved: keyset, full or estimate
     key: str | None = None
     watermark: int | None = None
-    live_tuples: int | None = None  # the statistics' live-tuple count at the start
+    changes: tuple[int, int] | None = None  # the statistics' (inserted, deleted) at the start
+    settled: bool = True  # every transaction open at the watermark had ended before the count
 
     def describe(self) -> str:
         if self.strategy == "estimate":
             return (
-                "estimate: initial count plus the change in pg_stat's live tuples (not exact;"
-                " it lags the database by a second or more)"
+                "estimate: initial count plus rows inserted minus rows deleted since, from the"
+                " table's statistics (not exact: they lag by a second or more and count rolled-"
+                "back inserts)"
             )
         if self.strategy == "full":
             return "count(*) of the whole table each sample (exact)"
         if self.watermark is None:
             return "count(*) each sample (exact; the table was empty at the start)"
+        caveat = (
+            ""
+            if self.settled
+            else f"; a transaction open at the start outlived a {SETTLE_S:g}s wait, and rows"
+            f" it commits with {self.key} <= {self.watermark} are not counted"
+        )
         return (
             f"initial count plus rows with {self.key} > {self.watermark} through the primary"
-            " key's index (exact for inserts; deletes of older rows are not seen)"
+            f" key's index (exact for inserts; deletes of older rows are not seen{caveat})"
         )
 
 
@@ -198,6 +207,32 @@ class TableCounter:
                     raise StrategyError(
                         f"keyset needs a single integer primary key, and {self._table} has none"
                     )
+        elif self.strategy == "estimate":
+            with self._bounded_once(), self._connect().cursor() as cursor:
+                cursor.execute(
+                    "SELECT c.relkind, current_setting('track_counts') FROM pg_class c"
+                    " WHERE c.oid = %s::regclass",
+                    (self._regclass_text(),),
+                )
+                kind, tracking = _row(cursor)
+                if kind != "r":
+                    raise StrategyError(
+                        f"estimate needs a plain table, and {self._table} is not one (a"
+                        " partitioned table's or a view's statistics do not move)"
+                    )
+                if tracking != "on":
+                    raise StrategyError("estimate needs the server's track_counts to be on")
+
+    def _changes(self, cursor: psycopg2.extensions.cursor) -> tuple[int, int]:
+        """The table's inserted and deleted row counters in the statistics; they never go
+        down but on a reset, unlike the live-tuple count that VACUUM and ANALYZE rewrite."""
+        cursor.execute(
+            "SELECT pg_stat_get_tuples_inserted(c.oid), pg_stat_get_tuples_deleted(c.oid)"
+            " FROM pg_class c WHERE c.oid = %s::regclass",
+            (self._regclass_text(),),
+        )
+        inserted, deleted = _row(cursor)
+        return int(inserted), int(deleted)
 
     def _integer_key(self, cursor: psycopg2.extensions.cursor) -> str | None:
         cursor.execute(
@@ -218,30 +253,65 @@ class TableCounter:
             if self.strategy == "keyset" and key is None:
                 raise StrategyError(f"keyset needs a single integer primary key in {self._table}")
             if key is not None:
-                cursor.execute(
-                    sql.SQL("SELECT count(*), max({key}) FROM {table}").format(
-                        key=sql.Identifier(key), table=self._relation()
-                    )
-                )
-                rows, watermark = _row(cursor)
-                return Baseline(int(rows), "keyset", key=key, watermark=watermark)
+                return self._keyset_baseline(cursor, key)
             if self.strategy == "estimate":
-                query = "SELECT count(*), pg_stat_get_live_tuples(%s::regclass) FROM {}"
-                cursor.execute(sql.SQL(query).format(self._relation()), (self._regclass_text(),))
-                rows, live = _row(cursor)
-                return Baseline(int(rows), "estimate", live_tuples=int(live))
+                cursor.execute(
+                    sql.SQL("SELECT count(*) FROM {}").format(self._relation()),
+                )
+                rows = int(_row(cursor)[0])
+                return Baseline(rows, "estimate", changes=self._changes(cursor))
             cursor.execute(sql.SQL("SELECT count(*) FROM {}").format(self._relation()))
             return Baseline(int(_row(cursor)[0]), "full")
+
+    def _keyset_baseline(self, cursor: psycopg2.extensions.cursor, key: str) -> Baseline:
+        """The watermark, then the count of the rows up to it once no writer can add more.
+
+        A transaction open at the watermark may hold keys below it and commit later: the
+        rows up to the watermark are counted only after every transaction open then has
+        ended (or SETTLE_S has passed, which the description then says).
+        """
+        cursor.execute(
+            sql.SQL(
+                "SELECT max({key}), pg_snapshot_xmax(pg_current_snapshot())::text FROM {table}"
+            ).format(key=sql.Identifier(key), table=self._relation())
+        )
+        watermark, horizon = _row(cursor)
+        settled = self._settle(cursor, horizon)
+        if watermark is None:
+            cursor.execute(sql.SQL("SELECT count(*) FROM {}").format(self._relation()))
+        else:
+            cursor.execute(
+                sql.SQL("SELECT count(*) FROM {table} WHERE {key} <= %s").format(
+                    table=self._relation(), key=sql.Identifier(key)
+                ),
+                (watermark,),
+            )
+        rows = int(_row(cursor)[0])
+        return Baseline(rows, "keyset", key=key, watermark=watermark, settled=settled)
+
+    def _settle(self, cursor: psycopg2.extensions.cursor, horizon: str) -> bool:
+        """Waits until every transaction open at ``horizon`` has ended; False if SETTLE_S passed."""
+        deadline = time.monotonic() + SETTLE_S
+        while True:
+            cursor.execute("SELECT pg_snapshot_xmin(pg_current_snapshot()) >= %s::xid8", (horizon,))
+            if _row(cursor)[0]:
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.1)
 
     def count_once(self, baseline: Baseline, within_s: float) -> int:
         """The table's rows now, by the baseline's strategy, in about ``within_s``."""
         with self._connect(within_s).cursor() as cursor:
             self._limit(cursor, within_s)
-            if baseline.strategy == "estimate" and baseline.live_tuples is not None:
-                cursor.execute(
-                    "SELECT pg_stat_get_live_tuples(%s::regclass)", (self._regclass_text(),)
-                )
-                return baseline.rows + int(_row(cursor)[0]) - baseline.live_tuples
+            if baseline.strategy == "estimate" and baseline.changes is not None:
+                inserted, deleted = self._changes(cursor)
+                inserted_then, deleted_then = baseline.changes
+                if inserted < inserted_then or deleted < deleted_then:
+                    raise CountError(
+                        "the table's statistics were reset since the start: no estimate"
+                    )
+                return baseline.rows + (inserted - inserted_then) - (deleted - deleted_then)
             if baseline.key is not None and baseline.watermark is not None:
                 cursor.execute(
                     sql.SQL("SELECT count(*) FROM {table} WHERE {key} > %s").format(

@@ -269,8 +269,9 @@ class _Table:
     """The Samples table, built one interval at a time in bounded memory.
 
     At most ``TABLE_ROWS`` (200) rows: every interval of the default pilot (an hour at 60 s,
-    61 rows) and of any pilot up to 3 h 20 min at that interval is listed, which is what a
-    person reads to find the warm-up, a stall or an outage. A table of thousands of rows is
+    61 rows) and of any pilot up to 3 h 19 min at that interval (199 samples and the count
+    after the stop) is listed, which is what a person reads to find the warm-up, a stall or
+    an outage. A table of thousands of rows is
     only scrolled past (and slows Markdown viewers down), so past 200 samples the rows become
     buckets of consecutive samples, still at most 200 rows, and the CSV beside the report
     keeps every sample.

@@ -171,6 +171,44 @@ def test_exact_strategies_equal_count_star_while_others_write(
     counter.close()
 
 
+def test_keyset_counts_rows_of_a_transaction_open_at_the_start(database: Database) -> None:
+    """Its keys are below the watermark that a later writer set; it commits after the start."""
+    _insert(database, "old", 10)
+    early = database.server.connect(database.name)
+    early.autocommit = False
+    with early.cursor() as cursor:
+        cursor.execute("INSERT INTO matches (fotmob_id) VALUES ('early')")  # id 11, open
+    database.execute("INSERT INTO matches (fotmob_id) VALUES ('late')")  # id 12, committed
+    counter = _counter(database, strategy="keyset")
+    taking = threading.Thread(target=counter.take_baseline)
+    taking.start()
+    time.sleep(0.5)  # the baseline waits for the open transaction
+    early.commit()
+    early.close()
+    taking.join()
+    assert (counter.baseline.watermark, counter.baseline.settled) == (12, True)
+    assert counter.count(2.0, threading.Event()) == _count_star(database) == 12
+    counter.close()
+
+
+def test_keyset_says_so_when_a_transaction_outlives_the_wait(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("monitor.adapters.counter.SETTLE_S", 0.5)
+    idle = database.server.connect(database.name)
+    idle.autocommit = False
+    with idle.cursor() as cursor:
+        cursor.execute("INSERT INTO matches (fotmob_id) VALUES ('held')")
+    database.execute("INSERT INTO matches (fotmob_id) VALUES ('late')")
+    counter = _counter(database, strategy="keyset")
+    baseline = counter.take_baseline()
+    idle.rollback()
+    idle.close()
+    assert baseline.settled is False
+    assert "a transaction open at the start outlived a 0.5s wait" in baseline.describe()
+    counter.close()
+
+
 def test_keyset_does_not_see_older_rows_deleted(database: Database) -> None:
     """The documented limit of keyset; full sees the delete."""
     _insert(database, "old", 50)
@@ -190,7 +228,7 @@ def test_the_estimate_catches_up_with_count_star(database: Database) -> None:
     assert "estimate" in baseline.describe()
     _insert(database, "new", 40)
     database.execute("DELETE FROM matches WHERE id <= 15")
-    database.execute("BEGIN; INSERT INTO matches (fotmob_id) VALUES ('rolled-back'); ROLLBACK")
+    database.execute("UPDATE matches SET status = 'done'")
     expected = 300 + 40 - 15
     assert _count_star(database) == expected
     deadline = time.monotonic() + 15
@@ -199,6 +237,17 @@ def test_the_estimate_catches_up_with_count_star(database: Database) -> None:
         time.sleep(0.5)
         seen = counter.count(2.0, threading.Event())
     assert seen == expected
+    database.execute("SELECT pg_stat_reset_single_table_counters('matches'::regclass)")
+    with pytest.raises(CountError, match="statistics were reset"):
+        counter.count_once(counter.baseline, 2.0)
+    counter.close()
+
+
+def test_estimate_of_a_partitioned_table_is_refused(database: Database) -> None:
+    database.execute("CREATE TABLE seasons (year int) PARTITION BY RANGE (year)")
+    counter = _counter(database, "seasons", strategy="estimate")
+    with pytest.raises(StrategyError, match="estimate needs a plain table"):
+        counter.check_strategy()
     counter.close()
 
 

@@ -81,3 +81,19 @@ def test_a_csv_that_cannot_be_written_leaves_the_report(
     text = (tmp_path / "pilot_run_report_20231114_221320.md").read_text()
     assert "the journal has every sample (their CSV could not be written)" in text
     assert not list(tmp_path.glob("*.csv"))
+
+
+def test_a_journal_that_cannot_be_read_back_fails_the_pilot_in_one_line(
+    build, tmp_path: Path
+) -> None:
+    journal = journal_of(tmp_path, small(build))
+    lines = journal.read_text(encoding="utf-8").splitlines()
+    lines[2] = "not json"  # a record in the middle damaged, with records after it
+    journal.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    said: list[str] = []
+    assert _conclude(journal, said.append) == 1
+    assert said == [
+        f"[monitor] the report could NOT be written: {journal}:3: not a journal record"
+        " (Expecting value: line 1 column 1 (char 0))"
+    ]
+    assert not list(tmp_path.glob("*.md")) and not list(tmp_path.glob("*.csv"))
