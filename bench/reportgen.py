@@ -9,12 +9,14 @@ repetition, so each run's peak RSS (ru_maxrss) is the report's alone on top of a
 interpreter that has imported the monitor; a separate run under tracemalloc gives the peak
 of Python allocations (tracemalloc slows the code, so that run is not timed).
 
-`python -m bench.reportgen JOURNAL [--tracemalloc]` is that child process.
+`python -m bench.reportgen JOURNAL [--tracemalloc]` is that child process. It runs with
+this virtualenv's interpreter and, when the image exists, with the monitor image's (the
+interpreter that makes the reports of a real pilot), and each child is also timed whole,
+start-up and imports included, as `python -m monitor report` would be.
 """
 
 import json
 import resource
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -31,19 +33,21 @@ START_AT = 1_764_547_200.0  # 2025-12-01 00:00 UTC
 BASELINE_ROWS = 10_000_000
 OUTAGE = range(40_000, 40_120)  # two minutes without an answer from the database
 REPETITIONS = 3
+MONITOR_IMAGE = "pilot-monitor:latest"
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @dataclass(frozen=True)
 class ReportTiming:
-    seconds: list[float]
+    seconds: list[float]  # rebuild_report alone, in this virtualenv's Python
+    process_seconds: list[float]  # the whole child process: start-up, imports, rebuild
+    image_seconds: list[float]  # rebuild_report alone in the monitor's image (empty: no image)
+    image_process_seconds: list[float]
+    image_python: str
     peak_rss_mb: float
     rss_growth_mb: float
     python_peak_mb: float
     journal_mb: float
-
-    @property
-    def median(self) -> float:
-        return statistics.median(self.seconds)
 
 
 def _start(folder: Path) -> PilotStarted:
@@ -130,8 +134,9 @@ def _child(journal: Path, traced: bool) -> dict[str, float]:
     return {"seconds": seconds, "rss_before_kb": before, "rss_after_kb": after, "traced": peak}
 
 
-def _in_child(journal: Path, traced: bool) -> dict[str, float]:
-    argv = [sys.executable, "-m", "bench.reportgen", str(journal)]
+def _in_child(journal: Path, traced: bool, python: list[str] | None = None) -> dict[str, float]:
+    argv = [*(python or [sys.executable]), "-m", "bench.reportgen", str(journal)]
+    started = time.perf_counter()
     result = subprocess.run(
         [*argv, "--tracemalloc"] if traced else argv,
         check=True,
@@ -140,7 +145,31 @@ def _in_child(journal: Path, traced: bool) -> dict[str, float]:
         stdin=subprocess.DEVNULL,
     )
     measured: dict[str, float] = json.loads(result.stdout.splitlines()[-1])
+    measured["process_seconds"] = time.perf_counter() - started
     return measured
+
+
+def _image_python(folder: Path) -> list[str] | None:
+    """`python` in the monitor's image with this checkout and the journal's folder mounted;
+    the container's own start is timed in `process_seconds` too (about a second)."""
+    found = subprocess.run(
+        ["docker", "image", "inspect", MONITOR_IMAGE], capture_output=True, check=False
+    )
+    if found.returncode != 0:
+        return None
+    return [
+        "docker", "run", "--rm", "--user", "0", "--entrypoint", "python", "--workdir", "/src",
+        "--volume", f"{ROOT}:/src:ro", "--volume", f"{folder}:{folder}",
+        "--env", "PYTHONDONTWRITEBYTECODE=1", MONITOR_IMAGE,
+    ]  # fmt: skip
+
+
+def _version(python: list[str]) -> str:
+    result = subprocess.run(
+        [*python, "-c", "import platform; print(platform.python_version())"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return result.stdout.strip()
 
 
 def measure_report() -> ReportTiming:
@@ -148,9 +177,15 @@ def measure_report() -> ReportTiming:
         journal = write_journal(Path(folder))
         runs = [_in_child(journal, traced=False) for _ in range(REPETITIONS)]
         traced = _in_child(journal, traced=True)
+        image = _image_python(Path(folder))
+        in_image = [_in_child(journal, False, image) for _ in range(REPETITIONS)] if image else []
         size = journal.stat().st_size
     return ReportTiming(
         seconds=[run["seconds"] for run in runs],
+        process_seconds=[run["process_seconds"] for run in runs],
+        image_seconds=[run["seconds"] for run in in_image],
+        image_process_seconds=[run["process_seconds"] for run in in_image],
+        image_python=_version(image) if image else "",
         peak_rss_mb=max(run["rss_after_kb"] for run in runs) / 1024,
         rss_growth_mb=max(run["rss_after_kb"] - run["rss_before_kb"] for run in runs) / 1024,
         python_peak_mb=traced["traced"] / 2**20,
