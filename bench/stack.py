@@ -7,7 +7,6 @@ benchmark measures the monitor exactly as the tests exercise it.
 
 import contextlib
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import docker
 
 from monitor.adapters.journal import iter_journal
 from monitor.core.records import Record
-from tests.integration.harness import BASE_IMAGE, JOB_DIR, ROOT, App
+from tests.integration.harness import BASE_IMAGE, JOB_DIR, ROOT, App, start_app
 
 BENCH_JOBS = Path(__file__).resolve().parent / "jobs"
 
@@ -25,29 +24,20 @@ def app_container(shared: Path) -> Iterator[App]:
     """The stand-in `app`: host network (it reaches the loopback server), the test job at
     /job, the benchmark's jobs at /bench-job and ``shared`` at /out for what jobs record."""
     client = docker.from_env(timeout=60)
-    project = f"pilotbench{uuid.uuid4().hex[:8]}"
-    container = client.containers.run(
+    app = start_app(
+        client,
         BASE_IMAGE,
-        ["sleep", "infinity"],
-        detach=True,
-        name=f"{project}-app-1",
-        network_mode="host",
-        volumes={
+        "pilotbench",
+        {
             str(JOB_DIR): {"bind": "/job", "mode": "ro"},
             str(BENCH_JOBS): {"bind": "/bench-job", "mode": "ro"},
             str(shared): {"bind": "/out", "mode": "rw"},
         },
-        labels={
-            "com.docker.compose.project": project,
-            "com.docker.compose.service": "app",
-            "com.docker.compose.container-number": "1",
-            "com.docker.compose.oneoff": "False",
-        },
     )
     try:
-        yield App(container, project)
+        yield app
     finally:
-        container.remove(force=True)
+        app.container.remove(force=True)
         client.close()
 
 

@@ -5,7 +5,6 @@ without having exercised them. `.ci/run` (through `make test`) provisions both.
 """
 
 import subprocess
-import uuid
 from collections.abc import Iterator
 
 import docker
@@ -19,6 +18,7 @@ from tests.integration.harness import (
     Database,
     PostgresServer,
     make_database,
+    start_app,
 )
 
 
@@ -63,20 +63,7 @@ def base_image(docker_client: docker.DockerClient) -> str:
 
 @pytest.fixture
 def app(docker_client: docker.DockerClient, base_image: str) -> Iterator[App]:
-    project = f"pilottest{uuid.uuid4().hex[:8]}"
-    container = docker_client.containers.run(
-        base_image,
-        ["sleep", "infinity"],
-        detach=True,
-        name=f"{project}-app-1",
-        network_mode="host",
-        volumes={str(JOB_DIR): {"bind": "/job", "mode": "ro"}},
-        labels={
-            "com.docker.compose.project": project,
-            "com.docker.compose.service": "app",
-            "com.docker.compose.container-number": "1",
-            "com.docker.compose.oneoff": "False",
-        },
-    )
-    yield App(container, project)
-    container.remove(force=True)
+    jobs = {str(JOB_DIR): {"bind": "/job", "mode": "ro"}}
+    app = start_app(docker_client, base_image, "pilottest", jobs)
+    yield app
+    app.container.remove(force=True)

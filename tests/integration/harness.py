@@ -190,6 +190,29 @@ class App:
         return [line for line in self.processes() if "insert_rows" in line or "sleep 1000" in line]
 
 
+def start_app(
+    client: "docker.DockerClient", image: str, prefix: str, volumes: dict[str, dict[str, str]]
+) -> App:
+    """A container labelled like a compose stack's `app` service, on the host network (it
+    reaches the loopback PostgreSQL), with ``volumes`` as docker-py takes them."""
+    project = f"{prefix}{uuid.uuid4().hex[:8]}"
+    container = client.containers.run(
+        image,
+        ["sleep", "infinity"],
+        detach=True,
+        name=f"{project}-app-1",
+        network_mode="host",
+        volumes=volumes,
+        labels={
+            "com.docker.compose.project": project,
+            "com.docker.compose.service": "app",
+            "com.docker.compose.container-number": "1",
+            "com.docker.compose.oneoff": "False",
+        },
+    )
+    return App(container, project)
+
+
 def monitor_env(database: Database, app: App, logs: Path, **settings: str) -> dict[str, str]:
     """The environment of a `python -m monitor` run against the test stack."""
     job_env = f"JOB_DSN={database.url} " + settings.pop("job_env", "JOB_RATE=10")
