@@ -208,14 +208,12 @@ def _database_checks(settings: Settings, checks: list[Check]) -> TableCounter | 
         counter.close()
         return None
     try:
-        counter.check_strategy()
+        strategy = counter.check_strategy()
     except (StrategyError, psycopg2.Error) as error:
         checks.append(Check("table", False, f"PILOT_COUNT_STRATEGY: {_short(error)}"))
         counter.close()
         return None
-    checks.append(
-        Check("table", True, f"{settings.table} exists; counted by {settings.count_strategy}")
-    )
+    checks.append(Check("table", True, f"{settings.table} exists; counted by {strategy}"))
     return counter
 
 

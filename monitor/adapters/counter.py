@@ -199,15 +199,18 @@ class TableCounter:
             self.baseline = self._measure_baseline()
         return self.baseline
 
-    def check_strategy(self) -> None:
-        """Raises StrategyError when the table cannot be counted the way that was asked."""
-        if self.strategy == "keyset":
+    def check_strategy(self) -> Strategy:
+        """The strategy the samples will use (auto resolved); StrategyError when the table
+        cannot be counted the way that was asked."""
+        if self.strategy in ("keyset", "auto"):
             with self._bounded_once(), self._connect().cursor() as cursor:
-                if self._integer_key(cursor) is None:
-                    raise StrategyError(
-                        f"keyset needs a single integer primary key, and {self._table} has none"
-                    )
-        elif self.strategy == "estimate":
+                keyed = self._integer_key(cursor) is not None
+            if self.strategy == "keyset" and not keyed:
+                raise StrategyError(
+                    f"keyset needs a single integer primary key, and {self._table} has none"
+                )
+            return "keyset" if keyed else "full"
+        if self.strategy == "estimate":
             with self._bounded_once(), self._connect().cursor() as cursor:
                 cursor.execute(
                     "SELECT c.relkind, current_setting('track_counts') FROM pg_class c"
@@ -222,6 +225,7 @@ class TableCounter:
                     )
                 if tracking != "on":
                     raise StrategyError("estimate needs the server's track_counts to be on")
+        return self.strategy
 
     def _changes(self, cursor: psycopg2.extensions.cursor) -> tuple[int, int]:
         """The table's inserted and deleted row counters in the statistics; they never go

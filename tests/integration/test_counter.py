@@ -257,4 +257,11 @@ def test_keyset_without_an_integer_key_is_refused(database: Database) -> None:
     with pytest.raises(StrategyError, match="keyset needs a single integer primary key"):
         counter.check_strategy()
     counter.close()
-    _counter(database, "keyless", strategy="full").check_strategy()  # other strategies are fine
+    for table, asked, resolved in [
+        ("keyless", "full", "full"),
+        ("keyless", "auto", "full"),
+        ("matches", "auto", "keyset"),
+    ]:
+        counter = _counter(database, table, strategy=asked)  # type: ignore[arg-type]
+        assert counter.check_strategy() == resolved
+        counter.close()
