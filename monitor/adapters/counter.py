@@ -204,12 +204,7 @@ class TableCounter:
         cannot be counted the way that was asked."""
         if self.strategy in ("keyset", "auto"):
             with self._bounded_once(), self._connect().cursor() as cursor:
-                keyed = self._integer_key(cursor) is not None
-            if self.strategy == "keyset" and not keyed:
-                raise StrategyError(
-                    f"keyset needs a single integer primary key, and {self._table} has none"
-                )
-            return "keyset" if keyed else "full"
+                return "keyset" if self._keyset_key(cursor) is not None else "full"
         if self.strategy == "estimate":
             with self._bounded_once(), self._connect().cursor() as cursor:
                 cursor.execute(
@@ -238,6 +233,17 @@ class TableCounter:
         inserted, deleted = _row(cursor)
         return int(inserted), int(deleted)
 
+    def _keyset_key(self, cursor: psycopg2.extensions.cursor) -> str | None:
+        """The key keyset counts by: None for full and estimate, or when auto finds none."""
+        if self.strategy in ("full", "estimate"):
+            return None
+        key = self._integer_key(cursor)
+        if key is None and self.strategy == "keyset":
+            raise StrategyError(
+                f"keyset needs a single integer primary key, and {self._table} has none"
+            )
+        return key
+
     def _integer_key(self, cursor: psycopg2.extensions.cursor) -> str | None:
         cursor.execute(
             """
@@ -253,9 +259,7 @@ class TableCounter:
 
     def _measure_baseline(self) -> Baseline:
         with self._connect().cursor() as cursor:
-            key = None if self.strategy in ("full", "estimate") else self._integer_key(cursor)
-            if self.strategy == "keyset" and key is None:
-                raise StrategyError(f"keyset needs a single integer primary key in {self._table}")
+            key = self._keyset_key(cursor)
             if key is not None:
                 return self._keyset_baseline(cursor, key)
             if self.strategy == "estimate":
