@@ -8,9 +8,11 @@ from pathlib import Path
 from types import FrameType
 
 from monitor.adapters.heartbeat import Heartbeat
+from monitor.adapters.journal import unfinished
 from monitor.core.verdict import EXIT_CONFIG, EXIT_FAILED, EXIT_OK
 from monitor.pilot import rebuild_report, run_pilot
 from monitor.preflight import preflight
+from monitor.resume import take_up
 from monitor.settings import ConfigError, Settings, describe, load_settings
 from monitor.watch import StopRequest
 
@@ -73,6 +75,10 @@ def _run(settings: Settings) -> int:
     # Preflight's slowest path: the Engine's timeout, a connection and a count.
     heartbeat.beat(PREFLIGHT_S + settings.connect_timeout + settings.statement_timeout)
     try:
+        # A pilot whose monitor died is taken up (and ended) before any new one may start.
+        journals = unfinished(settings.logs_dir) if settings.logs_dir.is_dir() else []
+        if journals:
+            return take_up(journals, settings, stop, _say, heartbeat)
         return run_pilot(settings, stop, _say, heartbeat)
     except OSError as error:  # the logs folder failed; the watch stopped the job before that
         _say(f"PILOT_LOGS_DIR: the pilot's records in {settings.logs_dir} failed: {error}")

@@ -4,9 +4,10 @@ This is the imperative shell; it owns the real adapters and hands them to the wa
 """
 
 import shlex
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import closing
 from datetime import UTC, datetime
+from itertools import chain
 from pathlib import Path
 
 import psycopg2
@@ -27,7 +28,7 @@ from monitor.core.analysis import PilotSummary, Summariser, split_start, summari
 from monitor.core.console import closing_lines
 from monitor.core.duration import format_duration
 from monitor.core.joblog import run_header
-from monitor.core.records import EndReason, PilotEnded, PilotStarted
+from monitor.core.records import EndReason, PilotEnded, PilotStarted, Record
 from monitor.core.samples_csv import csv_lines
 from monitor.core.verdict import EXIT_CONFIG, EXIT_FAILED
 from monitor.preflight import Stack, preflight
@@ -121,6 +122,8 @@ def _pilot(
                 job_log=str(job_log),
                 job_log_offset=log_offset,
                 settings=tuple(describe(settings)),
+                container_id=stack.container.id,
+                baseline=baseline.to_dict(),
             )
         )
         emit(
@@ -150,7 +153,7 @@ def _pilot(
             emit(f"[monitor] last {len(digest.tail)} lines of {job_log}:")
             for line in digest.tail:
                 emit(f"    {line}")
-    return _conclude(journal_path, emit)
+    return conclude(journal_path, emit, journal.unwritten)
 
 
 def _start_and_watch(job: ExecJob, watch: Watch, stop: StopRequest, what: str) -> PilotEnded:
@@ -169,27 +172,39 @@ def _start_and_watch(job: ExecJob, watch: Watch, stop: StopRequest, what: str) -
         watch.event("job_not_started", f"the job was not started: {error}")
         reason: EndReason = "signal" if stop.event.is_set() else "error"
         end = PilotEnded(watch.clock.now(), watch.elapsed(), reason, None, None, True, str(error))
-        watch.journal.append(end)
+        watch.record(end)
         return end
     try:
-        watch.event("job_started", f"started {what} (pid {pid} in the container)", pid=pid)
+        watch.event(
+            "job_started",
+            f"started {what} (pid {pid} in the container)",
+            pid=pid,
+            pidfile=job.pidfile,
+            exec_id=job.exec_id,
+            container_started=job.container_started,
+        )
     except Exception as error:  # the job runs: it must be stopped, not orphaned
         return watch.finish("error", f"the job's start could not be recorded: {error}")
     return watch.run()
 
 
-def _conclude(journal_path: Path, emit: Callable[[str], None]) -> int:
+def conclude(
+    journal_path: Path, emit: Callable[[str], None], unwritten: Sequence[Record] = ()
+) -> int:
     """Writes the samples CSV and the report from the journal on disk; says how it went.
 
     The report matters more: when the CSV cannot be written (a full disk), the console and
-    the report say so, and the report is written all the same.
+    the report say so, and the report is written all the same. Records the disk refused
+    (``unwritten``) are summarised after the journal's own.
     """
     try:
         try:
+            if unwritten:
+                raise OSError(f"{len(unwritten)} record(s) are not on disk")
             summary, samples = summarise_into_csv(journal_path)
         except OSError as error:
             emit(f"[monitor] the samples CSV could NOT be written: {error}")
-            summary, samples = summarise(iter_journal(journal_path)), None
+            summary, samples = summarise(chain(iter_journal(journal_path), unwritten)), None
     except (OSError, ValueError) as error:  # the journal itself cannot be read back
         emit(f"[monitor] the report could NOT be written: {error}")
         return EXIT_FAILED

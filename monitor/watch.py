@@ -25,6 +25,8 @@ EPSILON_S = 1e-6
 # What a step may take beyond its own budget (an Engine call's timeout and some margin); the
 # heartbeat promises the next beat within the step's budget plus this.
 STEP_SLACK_S = 30.0
+# While the Engine cannot be asked, the asking backs off from STATUS_POLL_S to this.
+ENGINE_BACKOFF_MAX_S = 15.0
 
 
 class JobStatusView(Protocol):
@@ -52,6 +54,10 @@ class Job(Protocol):
     def output_closed(self) -> bool: ...
 
     def stop(self, grace: float) -> StopView: ...
+
+    def lost(self) -> str | None:
+        """Why the job died with its container (stopped, restarted), if it did."""
+        ...
 
 
 class Counter(Protocol):
@@ -91,6 +97,14 @@ class StopRequest:
 
 
 @dataclass(frozen=True)
+class Resume:
+    """Where a monitor taking up a pilot goes on: the last sample's index and progress."""
+
+    index: int
+    progress: Progress
+
+
+@dataclass(frozen=True)
 class Plan:
     duration_s: float
     interval_s: float
@@ -114,6 +128,7 @@ class Watch:
         count_errors: tuple[type[Exception], ...],
         engine_errors: tuple[type[Exception], ...] = (),
         heartbeat: Heartbeat | None = None,
+        resume: Resume | None = None,
     ) -> None:
         self.plan = plan
         self.job = job
@@ -125,20 +140,49 @@ class Watch:
         self._count_errors = count_errors
         self._engine_errors = engine_errors
         self._heartbeat = heartbeat
-        self._progress: Progress = start_progress(baseline_rows)
+        self._progress: Progress = resume.progress if resume else start_progress(baseline_rows)
         self._index = 0
+        if resume is not None:
+            # A pilot taken up after a gap goes on at the next slot of its schedule; the slots
+            # it missed stay missing (the journal's index jumps over them).
+            missed = int((self.elapsed() + EPSILON_S) // plan.interval_s)
+            self._index = max(resume.index, min(missed, plan.planned_samples))
         self._output_closed_at: float | None = None
         self._last_running = True
-        self._engine_failing = False
+        self._engine_failures = 0
+        self._engine_retry_at = 0.0
         self._count_failing = False
+        self._journal_failing = False
+
+    @property
+    def last_index(self) -> int:
+        """The index of the last sample taken or, after a gap, skipped."""
+        return self._index
 
     def elapsed(self) -> float:
         return self.clock.monotonic() - self.plan.started_monotonic
 
     def event(self, name: str, message: str, **data: object) -> None:
         record = Event(self.clock.now(), self.elapsed(), name, message, dict(data))
-        self.journal.append(record)
+        self.record(record)
         self.emit(event_line(record))
+
+    def record(self, record: Record) -> None:
+        """Journals a record. A disk that refuses it does not end the pilot: the journal keeps
+        it in memory and writes it once the disk allows, and the console says so, once."""
+        try:
+            self.journal.append(record)
+        except OSError as error:
+            if not self._journal_failing:
+                self._journal_failing = True
+                self.emit(
+                    f"[monitor] the journal could NOT be written ({error.strerror or error}):"
+                    " its records are kept in memory until the disk takes them; the pilot goes on"
+                )
+            return
+        if self._journal_failing:
+            self._journal_failing = False
+            self.emit("[monitor] the journal is written again, nothing was lost")
 
     def run(self) -> PilotEnded:
         """Samples until the pilot ends, stops the job, and returns the end record."""
@@ -164,7 +208,7 @@ class Watch:
                     self._sample(final=False)
                 return "budget", f"the {format_duration(plan.duration_s)} budget was spent"
             if not self._sample(final=False):
-                return "job_exit", "the job exited"
+                return self._exited()
 
     def _wait_until(self, due: float) -> tuple[EndReason, str] | None:
         """Watches the job and the stop flag until ``due``; says why the pilot ended, if it did.
@@ -181,7 +225,7 @@ class Watch:
             now = self.clock.monotonic()
             if now >= next_inspect - EPSILON_S or self._output_recently_closed(now):
                 if not self._running():
-                    return "job_exit", "the job exited"
+                    return self._exited()
                 next_inspect = now + STATUS_POLL_S
             remaining = due - now
             if remaining <= 0:
@@ -195,20 +239,37 @@ class Watch:
             self._output_closed_at = now
         return now - self._output_closed_at < FAST_POLL_FOR_S
 
+    def _exited(self) -> tuple[EndReason, str]:
+        """Why the job is no longer running: it exited, or its container went under it."""
+        try:
+            lost = self.job.lost()
+        except self._engine_errors:
+            lost = None
+        return ("job_lost", f"the job was lost: {lost}") if lost else ("job_exit", "the job exited")
+
     def _running(self) -> bool:
-        """The job's state; while the Engine cannot be asked, the last state known."""
+        """The job's state; while the Engine cannot be asked, the last state known.
+
+        The Engine is then asked again with a back-off (up to ENGINE_BACKOFF_MAX_S), so that
+        a hung Engine holds up neither the samples nor the stop request for long.
+        """
+        now = self.clock.monotonic()
+        if self._engine_failures and now < self._engine_retry_at:
+            return self._last_running
         try:
             running = self.job.status().running
         except self._engine_errors as error:
-            if not self._engine_failing:
-                self._engine_failing = True
+            if not self._engine_failures:
                 self.event(
                     "engine_unreachable",
-                    f"cannot ask the Docker Engine about the job, retrying: {error}",
+                    f"cannot ask the Docker Engine about the job, retrying with back-off: {error}",
                 )
+            self._engine_failures += 1
+            backoff = min(ENGINE_BACKOFF_MAX_S, STATUS_POLL_S * 2**self._engine_failures)
+            self._engine_retry_at = self.clock.monotonic() + backoff
             return self._last_running
-        if self._engine_failing:
-            self._engine_failing = False
+        if self._engine_failures:
+            self._engine_failures = 0
             self.event("engine_reachable", "the Docker Engine answers again")
         self._last_running = running
         return running
@@ -234,7 +295,7 @@ class Watch:
             error=error,
             final=final,
         )
-        self.journal.append(sample)
+        self.record(sample)
         row, self._progress = measure(self._progress, sample)
         self.emit(sample_line(row, self.plan.planned_samples))
         self._note_count_edges(error)
@@ -263,6 +324,9 @@ class Watch:
                     "job_exited", f"the job exited with code {exit_code}", exit_code=exit_code
                 )
             )
+        elif reason == "job_lost":
+            exit_code = self._exit_code()
+            self._try(lambda: self.event("job_lost", detail, exit_code=exit_code))
         else:
             self._try(
                 lambda: self.event(
@@ -272,7 +336,7 @@ class Watch:
                 )
             )
         signal, stopped_code, gone = self._stop()
-        if reason != "job_exit":
+        if reason not in ("job_exit", "job_lost"):
             exit_code = stopped_code
         self._try(lambda: self._sample(final=True))
         end = PilotEnded(
@@ -284,7 +348,7 @@ class Watch:
             job_gone=gone,
             detail=detail,
         )
-        self.journal.append(end)
+        self.record(end)
         return end
 
     def _stop(self) -> tuple[str | None, int | None, bool]:

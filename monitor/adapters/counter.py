@@ -24,7 +24,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import psycopg2
@@ -93,6 +93,22 @@ class Baseline:
     watermark: int | None = None
     changes: tuple[int, int] | None = None  # the statistics' (inserted, deleted) at the start
     settled: bool = True  # every transaction open at the watermark had ended before the count
+
+    def to_dict(self) -> dict[str, Any]:
+        """For the journal, from which a restarted monitor takes the baseline up again."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Baseline":
+        changes = data.get("changes")
+        return cls(
+            rows=int(data["rows"]),
+            strategy=data["strategy"],
+            key=data.get("key"),
+            watermark=data.get("watermark"),
+            changes=(int(changes[0]), int(changes[1])) if changes else None,
+            settled=bool(data.get("settled", True)),
+        )
 
     def describe(self) -> str:
         if self.strategy == "estimate":

@@ -56,6 +56,11 @@ _WRAPPER = _FUNCTIONS + (
     ' echo "pilot-monitor: another job runs: $found" >&2; exit 97; fi; shift; exec "$@"'
 )
 _EARLIER_JOBS = _FUNCTIONS + " earlier; exit 0"
+# A run's own job, found by its pidfile: "alive PIDFILE PID", "dead PIDFILE" or nothing.
+_RUN_JOB = _FUNCTIONS + (
+    ' for f in /tmp/pilot-monitor-"$1"-*.pid; do { read -r g t < "$f"; } 2>/dev/null || continue;'
+    ' if leader "$g" "$t"; then echo "alive $f $g"; else echo "dead $f"; fi; done; exit 0'
+)
 _READ_PIDFILE = 'read -r pid started < "$1" && echo "$pid"'
 _SIGNAL = 'kill -s "$1" -- "-$2" 2>/dev/null || kill -s "$1" "$2" 2>/dev/null'
 # `alive` succeeds while a process of group $g lives. Zombies do not count: an app whose
@@ -83,6 +88,14 @@ class LaunchRefusedError(JobError):
 class JobStatus:
     running: bool
     exit_code: int | None
+
+
+@dataclass(frozen=True)
+class Found:
+    """A run's job as its pidfile in the app container tells: alive (with its PID) or dead."""
+
+    pidfile: str
+    pid: int | None
 
 
 @dataclass(frozen=True)
@@ -135,6 +148,42 @@ class ExecJob:
         self._container_started: str | None = None
         self.pid: int | None = None
         self._output_closed = threading.Event()
+        self._taken_up = False
+
+    @property
+    def exec_id(self) -> str | None:
+        return self._exec_id
+
+    @property
+    def container_started(self) -> str | None:
+        """When the container started, as the Engine said at the launch."""
+        return self._container_started
+
+    def reattach(self, found: Found, exec_id: str | None, container_started: str) -> None:
+        """Takes up a job an earlier monitor of the same run started: it is never started again.
+
+        Its attached output went with that monitor, so nothing of it is copied any more; and
+        the Engine then records the exec's exit code as 126 (its attachment failed) whatever
+        the job returned, so an exit code is no longer told.
+        """
+        self._taken_up = True
+        self._exec_id = exec_id
+        self._container_started = container_started
+        self.pidfile = found.pidfile
+        self.pid = found.pid
+        self._output_closed.set()
+
+    def lost(self) -> str | None:
+        """Why every exec died, if the container stopped or restarted since the launch."""
+        try:
+            state = self._api.inspect_container(self._container)["State"]
+        except docker.errors.NotFound:
+            return "the app container was removed"
+        if not state.get("Running"):
+            return f"the app container is {state.get('Status')} (exit code {state.get('ExitCode')})"
+        if str(state.get("StartedAt")) != self._container_started:
+            return "the app container restarted"
+        return None
 
     @property
     def launched(self) -> bool:
@@ -211,9 +260,23 @@ class ExecJob:
     def status(self) -> JobStatus:
         """What the Engine says of the exec; raises DockerException when it cannot be asked."""
         if self._exec_id is None:
-            return JobStatus(running=False, exit_code=None)
-        info = self._api.exec_inspect(self._exec_id)
-        return JobStatus(running=bool(info["Running"]), exit_code=info.get("ExitCode"))
+            return JobStatus(running=self._leader_alive(), exit_code=None)
+        try:
+            info = self._api.exec_inspect(self._exec_id)
+        except docker.errors.NotFound:
+            # The Engine forgets an exec some minutes after it ended, or when it restarts;
+            # the job's own PID still tells whether it runs, though no longer its exit code.
+            self._exec_id = None
+            return JobStatus(running=self._leader_alive(), exit_code=None)
+        code = None if self._taken_up else info.get("ExitCode")
+        return JobStatus(running=bool(info["Running"]), exit_code=code)
+
+    def _leader_alive(self) -> bool:
+        if self.pid is None or self._container_restarted():
+            return False
+        code, _ = self._run(["sh", "-c", _FUNCTIONS + ' read -r g t < "$1" && leader "$g" "$t"',
+                             "pilot-monitor", self.pidfile])  # fmt: skip
+        return code == 0
 
     def group_alive(self) -> bool:
         """Whether any live process of the job's group is left (children included)."""
@@ -277,8 +340,12 @@ class ExecJob:
         return str(self._api.inspect_container(self._container)["State"].get("StartedAt"))
 
     def _container_restarted(self) -> bool:
-        """Every exec dies when its container restarts; PIDs after that belong to others."""
-        return self._container_started_at() != self._container_started
+        """Every exec dies when its container stops or restarts; PIDs after that are others'."""
+        try:
+            state = self._api.inspect_container(self._container)["State"]
+        except docker.errors.NotFound:
+            return True  # removed, and every process with it
+        return not state.get("Running") or str(state.get("StartedAt")) != self._container_started
 
     def _signal(self, name: str) -> bool:
         """Whether the signal reached the container (not whether anything was left to get it)."""
@@ -299,6 +366,29 @@ class ExecJob:
 
     def _run(self, argv: list[str]) -> tuple[int | None, str]:
         return run_in_container(self._api, self._container, argv, user=self._user)
+
+
+def find_run_job(
+    api: docker.APIClient, container_id: str, run_id: str, user: str | None
+) -> Found | None:
+    """The job a run started in the container, from its pidfile; None if it left none.
+
+    The pidfile is looked for by the run's ID, so a job is found even when its monitor died
+    between the launch and journaling the PID.
+    """
+    code, output = run_in_container(
+        api, container_id, ["sh", "-c", _RUN_JOB, "pilot-monitor", run_id], user=user
+    )
+    if code != 0:
+        raise JobError(f"cannot look for the job's pidfile in the container (exit code {code})")
+    found: Found | None = None
+    for line in output.splitlines():
+        words = line.split()
+        if len(words) == 3 and words[0] == "alive":
+            return Found(words[1], int(words[2]))
+        if len(words) == 2 and words[0] == "dead":
+            found = Found(words[1], None)
+    return found
 
 
 def earlier_jobs(api: docker.APIClient, container_id: str, user: str | None) -> list[str] | None:

@@ -11,6 +11,7 @@ number of samples: running figures for the statistics, and a Samples table of at
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Literal
 
 from monitor.core.records import Event, PilotEnded, PilotStarted, Record, Sample
 from monitor.core.verdict import Verdict, judge
@@ -82,6 +83,16 @@ class Outage:
 
 
 @dataclass(frozen=True)
+class Gap:
+    """A stretch the monitor did not observe: it was not running (killed, then taken up
+    again), or the Docker Engine did not answer about the job. ``last_at`` None: to the end."""
+
+    kind: Literal["monitor", "engine"]
+    first_at: float
+    last_at: float | None
+
+
+@dataclass(frozen=True)
 class PilotSummary:
     """The whole pilot. ``rows`` holds every interval when there are at most ``TABLE_ROWS``
     samples; otherwise it is empty and ``buckets`` holds them, ``bucket_size`` to a row.
@@ -106,6 +117,7 @@ class PilotSummary:
     slowest: Interval | None
     missing: int
     outages: tuple[Outage, ...]
+    gaps: tuple[Gap, ...]
     regular_intervals: int
     idle_intervals: int
     shrinking_intervals: int
@@ -257,12 +269,30 @@ class Summariser:
             slowest=self._slowest,
             missing=self._missing,
             outages=outages,
+            gaps=gaps(events),
             regular_intervals=self._regular,
             idle_intervals=self._idle,
             shrinking_intervals=self._shrinking,
             not_started=not_started,
             verdict=judge(end, sampled=last_good is not None, not_started=not_started),
         )
+
+
+def gaps(events: Iterable[Event]) -> tuple[Gap, ...]:
+    """The monitor's own absences and the Engine's silences, from the events that mark them."""
+    found: list[Gap] = []
+    engine_since: float | None = None
+    for event in events:
+        if event.name == "monitor_resumed":
+            found.append(Gap("monitor", float(event.data.get("gap_from", event.at)), event.at))
+        elif event.name == "engine_unreachable" and engine_since is None:
+            engine_since = event.at
+        elif event.name == "engine_reachable" and engine_since is not None:
+            found.append(Gap("engine", engine_since, event.at))
+            engine_since = None
+    if engine_since is not None:
+        found.append(Gap("engine", engine_since, None))
+    return tuple(found)
 
 
 class _Table:

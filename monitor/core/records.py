@@ -7,7 +7,8 @@ verdict are derived from them later, so a report can always be rebuilt from a jo
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-EndReason = Literal["budget", "job_exit", "signal", "error"]
+# job_lost: the app container stopped or restarted under the job, and every exec with it.
+EndReason = Literal["budget", "job_exit", "job_lost", "signal", "error"]
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,10 @@ class PilotStarted:
     job_log: str
     job_log_offset: int
     settings: tuple[tuple[str, str], ...] = ()
+    # What a restarted monitor needs to take the pilot up where it was: the container's ID
+    # and the counter's baseline, as the counter wrote it (the core does not read it).
+    container_id: str = ""
+    baseline: dict[str, Any] = field(default_factory=dict)
     kind: Literal["start"] = "start"
 
 

@@ -73,6 +73,8 @@ def job_state(summary: PilotSummary) -> str:
         return "possibly still running: the stop could not be confirmed"
     if end.reason == "job_exit":
         return "exited by itself"
+    if end.reason == "job_lost":
+        return "lost: its container stopped or restarted under it"
     if end.job_stopped_by:
         return f"stopped by the monitor with {end.job_stopped_by}, confirmed gone"
     return "not running at the end"
@@ -174,6 +176,23 @@ def _events(summary: PilotSummary) -> list[str]:
             f" {timestamp(outage.first_at)[11:19]} to {timestamp(outage.last_at)[11:19]}"
             f" ({outage.error})"
         )
+    end_at = summary.end.at if summary.end else None
+    for gap in summary.gaps:
+        last = gap.last_at if gap.last_at is not None else end_at
+        span = ""
+        if last is not None:
+            span = f" to {timestamp(last)[11:19]} ({format_duration(last - gap.first_at)})"
+        if gap.kind == "monitor":
+            lines.append(
+                f"- Monitoring gap: the monitor was not running from"
+                f" {timestamp(gap.first_at)[11:19]}{span}; no sample was taken then, and the"
+                " first rate after it spans the gap"
+            )
+        else:
+            lines.append(
+                f"- Docker Engine unreachable from {timestamp(gap.first_at)[11:19]}{span}: the"
+                " job's state was not observed (samples show the last state known)"
+            )
     return [*lines, ""]
 
 
@@ -239,6 +258,12 @@ def conclusions(summary: PilotSummary, log: LogDigest | None) -> list[str]:
             " its signal handling, or raise PILOT_STOP_GRACE, before a long run."
         )
     found += _growth(summary)
+    away = [gap for gap in summary.gaps if gap.kind == "monitor"]
+    if away:
+        found.append(
+            f"The monitor itself was not running {len(away)} time(s) during the pilot and took"
+            " it up again without starting the job twice; the Events list each gap."
+        )
     if summary.missing:
         found.append(
             f"{summary.missing} of {summary.samples} samples are missing"

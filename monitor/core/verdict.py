@@ -43,6 +43,8 @@ def judge(end: PilotEnded | None, *, sampled: bool, not_started: bool) -> Verdic
         return Verdict("failed", EXIT_FAILED, f"FAILED: the job was not started: {end.detail}")
     if end.reason == "error":
         return Verdict("failed", EXIT_FAILED, f"FAILED: the monitor hit an error: {end.detail}")
+    if end.reason == "job_lost":
+        return Verdict("failed", EXIT_FAILED, f"FAILED: {end.detail}")
     if end.reason == "job_exit" and end.job_exit_code != 0:
         code = "unknown" if end.job_exit_code is None else str(end.job_exit_code)
         return Verdict("failed", EXIT_FAILED, f"FAILED: the job exited with code {code}")

@@ -8,7 +8,7 @@ import pytest
 import monitor.pilot
 from monitor.adapters.journal import Journal
 from monitor.core.records import Record
-from monitor.pilot import _conclude, rebuild_report
+from monitor.pilot import conclude, rebuild_report
 
 
 def journal_of(directory: Path, records: list[Record]) -> Path:
@@ -72,7 +72,7 @@ def test_a_csv_that_cannot_be_written_leaves_the_report(
     monkeypatch.setattr(monitor.pilot, "write_new_from", full_disk)
     journal = journal_of(tmp_path, summarised(build))
     lines: list[str] = []
-    assert _conclude(journal, lines.append) == 0
+    assert conclude(journal, lines.append) == 0
     assert (
         lines[0]
         == "[monitor] the samples CSV could NOT be written: [Errno 28] No space left on device"
@@ -91,7 +91,7 @@ def test_a_journal_that_cannot_be_read_back_fails_the_pilot_in_one_line(
     lines[2] = "not json"  # a record in the middle damaged, with records after it
     journal.write_text("\n".join(lines) + "\n", encoding="utf-8")
     said: list[str] = []
-    assert _conclude(journal, said.append) == 1
+    assert conclude(journal, said.append) == 1
     assert said == [
         f"[monitor] the report could NOT be written: {journal}:3: not a journal record"
         " (Expecting value: line 1 column 1 (char 0))"

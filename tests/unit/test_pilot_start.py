@@ -21,6 +21,9 @@ class FakeJob:
     start_error: Exception | None = None
     launched: bool = False
     stops: list[float] = field(default_factory=list)
+    pidfile: str = "/tmp/pilot-monitor-run-0000.pid"
+    exec_id: str | None = "exec-1"
+    container_started: str | None = "2026-12-03T00:00:00Z"
 
     def start(self) -> int:
         self.launched = self.launch
@@ -37,6 +40,9 @@ class FakeJob:
     def stop(self, grace: float) -> Stopped:
         self.stops.append(grace)
         return Stopped("TERM", 143, True)
+
+    def lost(self) -> str | None:
+        return None
 
 
 class Clock:
@@ -128,14 +134,17 @@ def test_a_job_that_never_ran_is_not_stopped_but_recorded(error: Exception) -> N
     assert isinstance(end, PilotEnded) and end.reason == "error" and end.job_gone
 
 
-def test_a_journal_that_fails_right_after_the_start_still_stops_the_job() -> None:
+def test_a_journal_that_fails_from_the_start_does_not_end_the_pilot() -> None:
     console = Console()
     job = FakeJob()
     watch = watch_for(job, console, StopRequest())
     console.failing = True
-    with pytest.raises(OSError):
-        _start_and_watch(job, watch, StopRequest(), "job")  # the end record cannot be written
-    assert job.stops == [5.0]
+    end = _start_and_watch(job, watch, StopRequest(), "job")
+    assert (end.reason, job.stops) == ("budget", [5.0])
+    lines = [item for kind, item in console.items if kind == "line"]
+    said = [line for line in lines if "journal could NOT be written" in str(line)]
+    assert len(said) == 1 and "No space left on device" in str(said[0])
+    assert not any(kind == "record" for kind, _ in console.items)
 
 
 def test_a_stop_requested_before_the_start_starts_nothing() -> None:

@@ -68,6 +68,7 @@ class FakeJob:
     stop_calls: list[tuple[float, float]] = field(default_factory=list)
     closed: threading.Event = field(default_factory=threading.Event)
     stopped: bool = False
+    lost_because: str | None = None  # the job "exits" because its container went
 
     def _exited(self) -> bool:
         return self.exits_at is not None and self.clock.elapsed() >= self.exits_at
@@ -83,6 +84,9 @@ class FakeJob:
 
     def output_closed(self) -> bool:
         return self.closed.is_set()
+
+    def lost(self) -> str | None:
+        return self.lost_because if self._exited() else None
 
     def stop(self, grace: float) -> Stopped:
         self.stop_calls.append((grace, self.clock.elapsed()))
@@ -475,19 +479,25 @@ def test_count_failures_are_events_at_their_edges() -> None:
     assert edges == [("count_failed", 120.0), ("count_recovered", 240.0)]
 
 
-def test_a_full_disk_on_the_way_out_still_stops_the_job() -> None:
-    pilot = make_pilot([110, 120], duration=120.0)
+def test_a_disk_that_fills_and_frees_neither_ends_the_pilot_nor_loses_a_record() -> None:
+    pilot = make_pilot([110, 120, 130, 140], duration=240.0)
+    refused: list[Record] = []
 
-    def refuse(record: Record) -> None:
-        if not isinstance(record, Sample):
+    def full_for_a_while(record: Record) -> None:
+        if 60.0 <= pilot.clock.elapsed() < 180.0:
+            refused.append(record)
             raise OSError(28, "No space left on device")
         pilot.timeline.append(record)
 
-    pilot.watch.journal = type("Journal", (), {"append": staticmethod(refuse)})()
-    with pytest.raises(OSError):
-        pilot.watch.run()  # the end record itself cannot be written: that must be seen
-    assert pilot.job.stop_calls == [(10.0, 120.0)]
-    assert any("No space left" in line for line in pilot.timeline.lines)
+    pilot.watch.journal = type("Journal", (), {"append": staticmethod(full_for_a_while)})()
+    end = pilot.watch.run()
+
+    assert end.reason == "budget" and pilot.job.stop_calls == [(10.0, 240.0)]
+    assert [r.index for r in refused if isinstance(r, Sample)] == [1, 2]
+    said = [line for line in pilot.timeline.lines if "journal" in line]
+    assert len(said) == 2
+    assert "could NOT be written (No space left on device)" in said[0]
+    assert "written again" in said[1]
 
 
 @dataclass
