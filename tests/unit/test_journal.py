@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.adapters.journal import Journal, iter_journal
+from monitor.adapters.journal import Journal, JournalLockedError, iter_journal, unfinished
 from monitor.core.records import from_dict, to_dict
 
 
@@ -160,3 +160,49 @@ def test_an_empty_journal_has_no_records(tmp_path: Path) -> None:
     path = tmp_path / "journal.jsonl"
     path.write_text("", encoding="utf-8")
     assert list(iter_journal(path)) == []
+
+
+def test_a_journal_is_locked_while_a_monitor_writes_it(build, tmp_path: Path) -> None:
+    path = tmp_path / "pilot_journal_x.jsonl"
+    first = Journal(path)
+    with pytest.raises(JournalLockedError):
+        Journal(path)
+    first.close()  # the lock goes with the writer (as when its process dies)
+    Journal(path).close()
+
+
+def test_unfinished_journals_are_those_without_an_end_record(build, tmp_path: Path) -> None:
+    records = every_kind(build)
+    for name, kept in (("a", records), ("b", records[:-1]), ("c", []), ("d", records[:3])):
+        path = tmp_path / f"pilot_journal_{name}.jsonl"
+        path.write_text("".join(json.dumps(to_dict(r)) + "\n" for r in kept))
+    cut = tmp_path / "pilot_journal_e.jsonl"
+    cut.write_text(json.dumps(to_dict(records[0])) + '\n{"kind": "sam')  # killed mid-write
+    (tmp_path / "pilot_run_report_b.md").write_text("not a journal")
+
+    assert [path.name for path in unfinished(tmp_path)] == [
+        "pilot_journal_b.jsonl",
+        "pilot_journal_d.jsonl",
+        "pilot_journal_e.jsonl",
+    ]
+
+
+def test_records_the_disk_refused_are_kept_and_written_in_order(build, tmp_path: Path) -> None:
+    records = every_kind(build)
+    journal = Journal(tmp_path / "pilot_journal_x.jsonl")
+    journal.append(records[0])
+    refusing = journal._write  # the one place the journal touches the disk
+
+    def full(data: bytes) -> None:
+        raise OSError(28, "No space left on device")
+
+    journal._write = full  # type: ignore[method-assign]
+    for record in records[1:3]:
+        with pytest.raises(OSError):
+            journal.append(record)
+    assert journal.unwritten == tuple(records[1:3])
+    journal._write = refusing  # type: ignore[method-assign]
+    journal.append(records[3])
+    journal.close()
+    assert journal.unwritten == ()
+    assert list(iter_journal(journal.path)) == records[:4]

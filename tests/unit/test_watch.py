@@ -3,15 +3,24 @@
 import itertools
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pytest
 
 from monitor.adapters.job import JobStatus as Status
 from monitor.adapters.job import StopResult as Stopped
-from monitor.core.analysis import summarise
+from monitor.core.analysis import Progress, summarise
 from monitor.core.records import Event, PilotEnded, Record, Sample
-from monitor.watch import FINAL_COUNT_S, STATUS_POLL_S, STEP_SLACK_S, Plan, StopRequest, Watch
+from monitor.watch import (
+    ENGINE_BACKOFF_MAX_S,
+    FINAL_COUNT_S,
+    STATUS_POLL_S,
+    STEP_SLACK_S,
+    Plan,
+    Resume,
+    StopRequest,
+    Watch,
+)
 
 START = 1000.0  # the fake monotonic clock at the start of the pilot
 WALL = 1_700_000_000.0
@@ -69,11 +78,13 @@ class FakeJob:
     closed: threading.Event = field(default_factory=threading.Event)
     stopped: bool = False
     lost_because: str | None = None  # the job "exits" because its container went
+    status_calls: list[float] = field(default_factory=list)
 
     def _exited(self) -> bool:
         return self.exits_at is not None and self.clock.elapsed() >= self.exits_at
 
     def status(self) -> Status:
+        self.status_calls.append(self.clock.elapsed())
         if self.status_fails_at is not None and self.clock.elapsed() >= self.status_fails_at:
             raise ConnectionError("Docker Engine unreachable")
         if self.stopped:
@@ -469,6 +480,55 @@ def test_engine_back_after_an_outage_is_recorded() -> None:
     assert names.count("engine_unreachable") == 1
     assert names.count("engine_reachable") == 1
     assert end.reason == "budget" and end.job_gone is True
+
+
+def test_the_engine_is_asked_again_with_a_back_off_while_it_fails() -> None:
+    pilot = make_pilot([110, 120, 130, 140, 150], duration=300.0, status_fails_at=0.0)
+    pilot.watch.run()
+    asked = [at for at in pilot.job.status_calls if at < 300.0]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(asked)]
+    assert gaps[:4] == pytest.approx([1.0, 2.0, 4.0, 8.0], abs=0.2)
+    assert max(gaps) <= ENGINE_BACKOFF_MAX_S + STATUS_POLL_S + 0.01
+    assert len(asked) < 40  # not the 600 polls of a healthy 5 minutes
+
+
+def test_a_job_whose_container_went_ends_the_pilot_as_lost(build) -> None:
+    pilot = make_pilot(
+        [110, 120, 130], exits_at=90.0, exit_code=137, lost_because="the app container restarted"
+    )
+    end = pilot.watch.run()
+    assert (end.reason, end.job_exit_code) == ("job_lost", 137)
+    assert end.detail == "the job was lost: the app container restarted"
+    assert next(e.name for e in pilot.timeline.events) == "job_lost"
+    verdict = verdict_of(build, pilot)
+    assert verdict.outcome == "failed"
+    assert verdict.headline == "FAILED: the job was lost: the app container restarted"
+
+
+def test_a_pilot_taken_up_goes_on_at_its_next_slot_from_where_it_was() -> None:
+    clock = FakeClock()
+    clock.t = START + 200.0  # the monitor was away; the pilot started 200 s ago
+    pilot = make_pilot([150, 160], clock=clock, duration=300.0)
+    resumed = Watch(
+        replace(pilot.watch.plan, started_monotonic=START),
+        job=pilot.job,
+        counter=pilot.counter,
+        journal=pilot.timeline,
+        clock=clock,
+        emit=pilot.timeline.emit,
+        stop=pilot.stop,
+        baseline_rows=100,
+        count_errors=(CountFailedError,),
+        resume=Resume(
+            index=1, progress=Progress(baseline=100, last_total=120, last_elapsed_s=60.0)
+        ),
+    )
+    assert resumed.last_index == 3  # samples 2 and 3 were missed
+    resumed.run()
+    samples = [(s.index, s.elapsed_s, s.total) for s in pilot.timeline.samples]
+    assert samples == [(4, 240.0, 150), (5, 300.0, 160), (6, 300.0, 160)]
+    assert pilot.timeline.lines[0].startswith("[  4/5]")
+    assert "Speed: 10.0/min" in pilot.timeline.lines[0]  # 30 rows over the 180 s since sample 1
 
 
 def test_count_failures_are_events_at_their_edges() -> None:
