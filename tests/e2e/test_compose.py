@@ -59,6 +59,10 @@ def test_a_healthy_pilot_runs_to_its_budget(pilot: PilotProject, stack: DemoStac
     health = container["State"]["Health"]["Log"]  # type: ignore[index]
     assert any(check["ExitCode"] == 0 and "alive" in check["Output"] for check in health)
     assert container["HostConfig"]["RestartPolicy"]["Name"] in ("", "no")  # type: ignore[index]
+    # ...and hardened: a read-only root, no capability, no privilege to gain.
+    host = container["HostConfig"]
+    assert host["ReadonlyRootfs"] is True and host["CapDrop"] == ["ALL"]  # type: ignore[index]
+    assert "no-new-privileges:true" in host["SecurityOpt"]  # type: ignore[index]
 
 
 def test_a_crashing_job_fails_the_pilot(pilot: PilotProject, stack: DemoStack) -> None:
