@@ -12,7 +12,9 @@ export DEMO_NETWORK
 # project of its own, so that a demo never replaces or removes a real pilot's container.
 PILOT_PROJECT ?= pilot-monitor
 
-PILOT := docker compose -f compose.pilot.yml -p $(PILOT_PROJECT)
+# PROXY=1: through the Docker socket proxy (compose.proxy.yml) instead of the socket itself.
+PILOT := docker compose -f compose.pilot.yml $(if $(filter 1,$(PROXY)),-f compose.proxy.yml) \
+	-p $(PILOT_PROJECT)
 DEMO_PILOT := docker compose -f compose.pilot.yml -p pilot-monitor-demo
 DEMO := docker compose -f demo/compose.yml
 # The base images scripts/images.sh chose (registry images, or the local stand-ins).
@@ -53,7 +55,7 @@ bench: provision venv ## measure sampling cost, crash detection, footprint and r
 
 pilot: images ## run one pilot against the running stack, with the settings in .env
 	@echo "make: building the monitor image and running one pilot (settings: .env)"
-	@$(IMAGES) && $(OWNER) && $(PILOT) build monitor && \
+	@$(IMAGES) && $(OWNER) && $(PILOT) build && \
 	$(PILOT) up --exit-code-from monitor --force-recreate
 
 logs: ## the pilot's console, one line per interval (docker compose logs monitor)

@@ -20,11 +20,22 @@ def image_choice() -> dict[str, str]:
     return dict(pair.split("=", 1) for pair in choice.read_text().split())
 
 
+def file_args(*files: Path) -> list[str]:
+    """`-f FILE` for each compose file, in order (later files override earlier ones)."""
+    return [arg for file in files for arg in ("-f", str(file))]
+
+
 def compose(
-    file: Path, project: str, env: dict[str, str], *args: str, check: bool = True, timeout=300
+    file: Path,
+    project: str,
+    env: dict[str, str],
+    *args: str,
+    check: bool = True,
+    timeout=300,
+    overrides: tuple[Path, ...] = (),
 ) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
-        ["docker", "compose", "-f", str(file), "-p", project, *args],
+        ["docker", "compose", *file_args(file, *overrides), "-p", project, *args],
         env={**os.environ, **env},
         capture_output=True,
         text=True,
@@ -90,6 +101,8 @@ class PilotProject:
     logs: Path
     env_file: Path
     extra: dict[str, str] = field(default_factory=dict)
+    # Compose files merged over compose.pilot.yml, such as compose.proxy.yml.
+    files: tuple[Path, ...] = ()
 
     @property
     def env(self) -> dict[str, str]:
@@ -114,14 +127,14 @@ class PilotProject:
         self.env_file.write_text("\n".join(lines) + "\n")
 
     def compose(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        return compose(PILOT_FILE, self.project, self.env, *args, check=check)
+        return compose(PILOT_FILE, self.project, self.env, *args, check=check, overrides=self.files)
 
     def up(self) -> subprocess.CompletedProcess[str]:
         return self.compose("up", "--exit-code-from", "monitor", "--force-recreate", check=False)
 
     def start_up(self) -> subprocess.Popen[str]:
         return subprocess.Popen(
-            ["docker", "compose", "-f", str(PILOT_FILE), "-p", self.project,
+            ["docker", "compose", *file_args(PILOT_FILE, *self.files), "-p", self.project,
              "up", "--exit-code-from", "monitor", "--force-recreate"],
             env={**os.environ, **self.env},
             stdout=subprocess.PIPE,
