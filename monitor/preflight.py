@@ -208,9 +208,22 @@ def _database_checks(settings: Settings, checks: list[Check]) -> TableCounter | 
         counter.close()
         return None
     try:
-        strategy = counter.check_strategy()
+        readable = counter.readable()
+        if readable:
+            strategy = counter.check_strategy()
     except (StrategyError, psycopg2.Error) as error:
         checks.append(Check("table", False, f"PILOT_COUNT_STRATEGY: {_short(error)}"))
+        counter.close()
+        return None
+    if not readable:
+        checks.append(
+            Check(
+                "table",
+                False,
+                f"PILOT_TABLE: user {target.user!r} may not read {settings.table!r}"
+                f" (GRANT SELECT ON {settings.table} TO {target.user})",
+            )
+        )
         counter.close()
         return None
     checks.append(Check("table", True, f"{settings.table} exists; counted by {strategy}"))

@@ -98,6 +98,9 @@ class Settings(BaseSettings):
             raise ValueError(f"cannot split into arguments ({error})") from None
         if not argv:
             raise ValueError("is empty")
+        if not argv[0]:
+            # `''` or `"" --flag`: shlex keeps a word of nothing, which no container can run.
+            raise ValueError("names no program: its first word is empty")
         return value
 
     @field_validator("table")

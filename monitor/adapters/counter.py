@@ -202,6 +202,15 @@ class TableCounter:
             row = cursor.fetchone()
         return bool(row and row[0])
 
+    def readable(self) -> bool:
+        """Whether the monitor's database user may read the table (an existing one)."""
+        with self._bounded_once(), self._connect().cursor() as cursor:
+            cursor.execute(
+                "SELECT has_table_privilege(to_regclass(%s), 'SELECT')", (self._regclass_text(),)
+            )
+            row = cursor.fetchone()
+        return bool(row and row[0])
+
     def _bounded_once(self) -> AbstractContextManager[None]:
         """One connect and one statement's worth of time, for the checks before the start."""
         return _bounded(self._connect_timeout + self._statement_timeout_ms / 1000)

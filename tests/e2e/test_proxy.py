@@ -6,14 +6,16 @@ monitor makes and refuses everything else with 403 before it reaches the Engine.
 
 import json
 import subprocess
+import time
 import uuid
 from collections.abc import Iterator
 
 import pytest
 
-from monitor.core.records import PilotEnded, Sample
+from monitor.core.records import Event, PilotEnded, Sample
 from monitor.core.report import SECTIONS
 from tests.e2e.stack import PILOT_FILE, ROOT, DemoStack, PilotProject, compose
+from tests.integration.harness import wait_for
 from tests.reading import headings, journal, report_text, tables
 
 PROXY_FILE = ROOT / "compose.proxy.yml"
@@ -63,6 +65,16 @@ def victim(proxy_images: dict[str, str]) -> Iterator[str]:
     )
     yield name
     subprocess.run(["docker", "rm", "--force", name], capture_output=True, check=False)
+
+
+def samples_of(pilot: PilotProject) -> list[Sample]:
+    if not list(pilot.logs.glob("pilot_journal_*.jsonl")):
+        return []
+    return [record for record in journal(pilot.logs) if isinstance(record, Sample)]
+
+
+def monitor_id(pilot: PilotProject) -> str:
+    return pilot.compose("ps", "--quiet", "monitor").stdout.strip()
 
 
 def inspect(kind: str, name: str) -> dict[str, object] | None:
@@ -191,3 +203,31 @@ def test_the_proxy_refuses_what_the_monitor_does_not_use(
     check = proxied.compose("run", "--rm", "--no-deps", "monitor", "check", check=False)
     assert check.returncode == 0, check.stdout + check.stderr
     assert f"{PROXY_URL}: Engine" in check.stdout
+
+
+def test_an_engine_out_of_reach_for_a_while_is_retried_and_reported(
+    proxied: PilotProject, stack: DemoStack
+) -> None:
+    proxied.configure(duration="36s", interval="3s", job_env="DEMO_WARMUP=1 DEMO_RATE=300")
+    up = proxied.start_up()
+    assert wait_for(lambda: len(samples_of(proxied)) >= 2, timeout=90)
+    # The monitor loses its only way to the Engine. (Stopping the proxy would end the pilot
+    # instead: `up --exit-code-from` stops every service when one exits.)
+    network, monitor = f"{proxied.project}_docker-api", monitor_id(proxied)
+    subprocess.run(["docker", "network", "disconnect", network, monitor], check=True)
+    time.sleep(9)
+    subprocess.run(["docker", "network", "connect", network, monitor], check=True)
+    output = up.communicate(timeout=120)[0]
+
+    assert up.returncode == 0, output
+    records = journal(proxied.logs)
+    names = [record.name for record in records if isinstance(record, Event)]
+    assert names.count("engine_unreachable") == 1 and names.count("engine_reachable") == 1
+    away = [r.at for r in records if isinstance(r, Event) and r.name.startswith("engine_")]
+    during = [s for s in samples_of(proxied) if away[0] < s.at < away[1]]
+    assert len(during) >= 2  # the database was sampled all along
+    assert all(s.total is not None and s.job_running for s in during)
+    end = records[-1]
+    assert isinstance(end, PilotEnded) and (end.reason, end.job_gone) == ("budget", True)
+    assert stack.backfills() == []
+    assert "Docker Engine unreachable from" in report_text(proxied.logs)

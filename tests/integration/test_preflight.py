@@ -118,6 +118,7 @@ def test_unwritable_logs_folder_is_refused(database: Database, app: App, tmp_pat
             "PILOT_DATABASE_URL",
         ),
         ({"command": "  "}, "PILOT_COMMAND"),
+        ({"command": "'' --fast"}, "PILOT_COMMAND"),
         ({"stop_grace": "soon"}, "PILOT_STOP_GRACE"),
     ],
 )

@@ -113,6 +113,8 @@ def test_blank_optional_values_are_unset(monkeypatch: pytest.MonkeyPatch) -> Non
         ("PILOT_DATABASE_URL", "postgresql://db:5432/x"),
         ("PILOT_COMMAND", "   "),
         ("PILOT_COMMAND", "python 'scripts/unbalanced.py"),
+        ("PILOT_COMMAND", "''"),
+        ("PILOT_COMMAND", '"" --fast'),
         ("PILOT_JOB_ENV", "LOG_LEVEL"),
         ("PILOT_JOB_ENV", "A=1 B"),
         ("PILOT_JOB_ENV", "1A=2"),
@@ -133,6 +135,14 @@ def test_bad_value_is_one_line_naming_the_variable(
         assert line.startswith(f"{variable}: "), line
         assert len(line) > len(variable) + 2
     assert str(error) == "\n".join(error.lines)
+
+
+def test_a_command_whose_program_is_an_empty_word_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Not empty to the environment (so not the default), but no program to run either.
+    error = config_error(monkeypatch, PILOT_COMMAND="'' scripts/backfill_full_history.py")
+    assert error.lines == ["PILOT_COMMAND: names no program: its first word is empty"]
 
 
 def test_interval_longer_than_duration_names_both(monkeypatch: pytest.MonkeyPatch) -> None:
