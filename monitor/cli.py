@@ -10,6 +10,7 @@ from types import FrameType
 from monitor.adapters.heartbeat import Heartbeat
 from monitor.adapters.journal import unfinished
 from monitor.core.verdict import EXIT_CONFIG, EXIT_FAILED, EXIT_OK
+from monitor.outputs import outputs_from
 from monitor.pilot import rebuild_report, run_pilot
 from monitor.preflight import preflight
 from monitor.resume import take_up
@@ -17,6 +18,9 @@ from monitor.settings import ConfigError, Settings, describe, load_settings
 from monitor.watch import StopRequest
 
 PREFLIGHT_S = 60.0
+# What the webhooks and pings get at the end to deliver what is pending (within the 10 s
+# the monitor asks beyond the stop grace).
+OUTPUTS_FLUSH_S = 3.0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -75,14 +79,22 @@ def _run(settings: Settings) -> int:
     # Preflight's slowest path: the Engine's timeout, a connection and a count.
     heartbeat.beat(PREFLIGHT_S + settings.connect_timeout + settings.statement_timeout)
     try:
+        outputs = outputs_from(settings, _say)
+    except OSError as error:  # the metrics port is taken
+        _say(f"PILOT_METRICS_PORT: cannot listen on {settings.metrics_port}: {error.strerror}")
+        return EXIT_CONFIG
+    try:
         # A pilot whose monitor died is taken up (and ended) before any new one may start.
         journals = unfinished(settings.logs_dir) if settings.logs_dir.is_dir() else []
         if journals:
-            return take_up(journals, settings, stop, _say, heartbeat)
-        return run_pilot(settings, stop, _say, heartbeat)
+            return take_up(journals, settings, stop, _say, heartbeat=heartbeat, outputs=outputs)
+        return run_pilot(settings, stop, _say, heartbeat=heartbeat, outputs=outputs)
     except OSError as error:  # the logs folder failed; the watch stopped the job before that
         _say(f"PILOT_LOGS_DIR: the pilot's records in {settings.logs_dir} failed: {error}")
         return EXIT_FAILED
+    finally:
+        for output in outputs:
+            output.close(OUTPUTS_FLUSH_S)
 
 
 def _check(settings: Settings) -> int:

@@ -31,6 +31,7 @@ from monitor.core.joblog import run_header
 from monitor.core.records import EndReason, PilotEnded, PilotStarted, Record
 from monitor.core.samples_csv import csv_lines
 from monitor.core.verdict import EXIT_CONFIG, EXIT_FAILED
+from monitor.outputs import Fanout, Output
 from monitor.preflight import Stack, preflight
 from monitor.settings import Settings, describe
 from monitor.watch import Heartbeat, Plan, StopRequest, Watch
@@ -46,7 +47,9 @@ def run_pilot(
     settings: Settings,
     stop: StopRequest,
     emit: Callable[[str], None],
+    *,
     heartbeat: Heartbeat | None = None,
+    outputs: Sequence[Output] = (),
 ) -> int:
     """Runs one pilot to its end and returns the monitor's exit code."""
     checks, stack = preflight(settings)
@@ -56,7 +59,7 @@ def run_pilot(
                 emit(check.detail)
         return EXIT_CONFIG
     try:
-        return _pilot(settings, stack, stop, emit, heartbeat)
+        return _pilot(settings, stack, stop, emit, heartbeat=heartbeat, outputs=outputs)
     finally:
         stack.counter.close()
         stack.client.close()
@@ -67,7 +70,9 @@ def _pilot(
     stack: Stack,
     stop: StopRequest,
     emit: Callable[[str], None],
+    *,
     heartbeat: Heartbeat | None,
+    outputs: Sequence[Output],
 ) -> int:
     clock = SystemClock()
     try:
@@ -100,6 +105,7 @@ def _pilot(
         environment=settings.job_env,
     )
     journal = Journal(journal_path)
+    recorder = Fanout(journal, outputs)
     try:
         plan = Plan(
             duration_s=settings.duration,
@@ -107,8 +113,9 @@ def _pilot(
             stop_grace_s=settings.stop_grace,
             planned_samples=settings.planned_samples,
             started_monotonic=clock.monotonic(),
+            stall_after_s=settings.stall_after,
         )
-        journal.append(
+        recorder.append(
             PilotStarted(
                 run_id=run_id,
                 at=started_at,
@@ -134,7 +141,7 @@ def _pilot(
             plan,
             job=job,
             counter=stack.counter,
-            journal=journal,
+            journal=recorder,
             clock=clock,
             emit=emit,
             stop=stop,
@@ -153,7 +160,7 @@ def _pilot(
             emit(f"[monitor] last {len(digest.tail)} lines of {job_log}:")
             for line in digest.tail:
                 emit(f"    {line}")
-    return conclude(journal_path, emit, journal.unwritten)
+    return conclude(journal_path, emit, journal.unwritten, recorder)
 
 
 def _start_and_watch(job: ExecJob, watch: Watch, stop: StopRequest, what: str) -> PilotEnded:
@@ -189,7 +196,10 @@ def _start_and_watch(job: ExecJob, watch: Watch, stop: StopRequest, what: str) -
 
 
 def conclude(
-    journal_path: Path, emit: Callable[[str], None], unwritten: Sequence[Record] = ()
+    journal_path: Path,
+    emit: Callable[[str], None],
+    unwritten: Sequence[Record] = (),
+    outputs: Fanout | None = None,
 ) -> int:
     """Writes the samples CSV and the report from the journal on disk; says how it went.
 
@@ -215,6 +225,8 @@ def conclude(
         path = None
     for line in closing_lines(summary, str(path) if path else None):
         emit(line)
+    if outputs is not None:
+        outputs.concluded(summary, path)
     code = summary.verdict.exit_code
     return code if path else max(code, EXIT_FAILED)
 

@@ -8,7 +8,7 @@ time the monitor was away is journaled as a gap, and the report shows it.
 """
 
 import shlex
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import docker
@@ -24,6 +24,7 @@ from monitor.core.report import timestamp
 from monitor.core.table import parse_table_name
 from monitor.core.unfinished import Unfinished, where_it_stands
 from monitor.core.verdict import EXIT_CONFIG
+from monitor.outputs import Fanout, Output
 from monitor.pilot import conclude
 from monitor.preflight import DOCKER_TIMEOUT_S
 from monitor.settings import Settings
@@ -35,7 +36,9 @@ def take_up(
     settings: Settings,
     stop: StopRequest,
     emit: Callable[[str], None],
+    *,
     heartbeat: Heartbeat | None = None,
+    outputs: Sequence[Output] = (),
 ) -> int:
     """Brings every unfinished pilot to its end, oldest first; the last one's exit code.
 
@@ -54,7 +57,13 @@ def take_up(
         try:
             state = where_it_stands(iter_journal(path))
             code = _take_up(
-                state, journal, settings=settings, stop=stop, emit=emit, heartbeat=heartbeat
+                state,
+                journal,
+                settings=settings,
+                stop=stop,
+                emit=emit,
+                heartbeat=heartbeat,
+                outputs=Fanout(journal, outputs),
             )
         except ValueError as error:  # not a journal this monitor can read
             journal.close()
@@ -73,6 +82,7 @@ def _take_up(
     stop: StopRequest,
     emit: Callable[[str], None],
     heartbeat: Heartbeat | None,
+    outputs: Fanout,
 ) -> int:
     start = state.start
     try:
@@ -109,8 +119,9 @@ def _take_up(
             state,
             job=job,
             counter=counter,
-            journal=journal,
+            journal=outputs,
             stop_grace_s=settings.stop_grace,
+            stall_after_s=settings.stall_after,
             stop=stop,
             emit=emit,
             heartbeat=heartbeat,
@@ -144,7 +155,7 @@ def _take_up(
         journal.close()
         counter.close()
         client.close()
-    return conclude(journal.path, emit, journal.unwritten)
+    return conclude(journal.path, emit, journal.unwritten, outputs)
 
 
 def _watch(
@@ -152,8 +163,9 @@ def _watch(
     *,
     job: ExecJob,
     counter: TableCounter,
-    journal: Journal,
+    journal: Fanout,
     stop_grace_s: float,
+    stall_after_s: float,
     stop: StopRequest,
     emit: Callable[[str], None],
     heartbeat: Heartbeat | None,
@@ -166,6 +178,7 @@ def _watch(
         stop_grace_s=stop_grace_s,
         planned_samples=max(1, int(start.duration_s // start.interval_s)),
         started_monotonic=clock.monotonic() - (clock.now() - start.at),
+        stall_after_s=stall_after_s,
     )
     return Watch(
         plan,

@@ -81,8 +81,23 @@ class Settings(BaseSettings):
     connect_timeout: Seconds = 10.0
     logs_dir: Path = Path("logs")
     heartbeat_file: Path | None = None
+    # Outputs beside the report, each off unless set; the URLs may carry tokens: secrets.
+    webhook_url: SecretStr | None = None
+    slack_webhook_url: SecretStr | None = None
+    ping_url: SecretStr | None = None
+    notify_timeout: Seconds = 5.0
+    stall_after: Seconds = 600.0
+    metrics_port: int | None = None
 
-    @field_validator("duration", "interval", "stop_grace", "statement_timeout", "connect_timeout")
+    @field_validator(
+        "duration",
+        "interval",
+        "stop_grace",
+        "statement_timeout",
+        "connect_timeout",
+        "notify_timeout",
+        "stall_after",
+    )
     @classmethod
     def _positive(cls, value: float) -> float:
         if value <= 0:
@@ -113,6 +128,21 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_is_unset(cls, value: str | None) -> str | None:
         return value.strip() or None if value is not None else None
+
+    @field_validator("webhook_url", "slack_webhook_url", "ping_url")
+    @classmethod
+    def _http_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith(("http://", "https://")):
+            # The value itself is not shown: such URLs carry their tokens in the path.
+            raise ValueError("must be an http:// or https:// URL (the value is not shown)")
+        return value
+
+    @field_validator("metrics_port")
+    @classmethod
+    def _port(cls, value: int | None) -> int | None:
+        if value is not None and not 1 <= value <= 65535:
+            raise ValueError(f"must be a TCP port (1-65535), got {value}")
+        return value
 
     @field_validator("database_password", mode="before")
     @classmethod
@@ -231,6 +261,8 @@ def describe(settings: Settings) -> list[tuple[str, str]]:
             "stop_grace",
             "statement_timeout",
             "connect_timeout",
+            "notify_timeout",
+            "stall_after",
         ):
             shown = format_duration(value)
         elif value is None:

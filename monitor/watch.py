@@ -111,6 +111,8 @@ class Plan:
     stop_grace_s: float
     planned_samples: int
     started_monotonic: float
+    # No new rows for this long while the job runs is a stall (an event, and a notice).
+    stall_after_s: float = float("inf")
 
 
 class Watch:
@@ -153,6 +155,8 @@ class Watch:
         self._engine_retry_at = 0.0
         self._count_failing = False
         self._journal_failing = False
+        self._grew_at = self._progress.last_elapsed_s  # when the table last gained rows
+        self._stalled = False
 
     @property
     def last_index(self) -> int:
@@ -299,7 +303,27 @@ class Watch:
         row, self._progress = measure(self._progress, sample)
         self.emit(sample_line(row, self.plan.planned_samples))
         self._note_count_edges(error)
+        if not final:
+            self._note_stall(row.delta, running)
         return running
+
+    def _note_stall(self, delta: int | None, running: bool) -> None:
+        """One event when the running job has added no row for ``stall_after_s``, one when
+        rows come again. A missing count proves nothing either way."""
+        if delta is not None and delta > 0:
+            self._grew_at = self.elapsed()
+            if self._stalled:
+                self._stalled = False
+                self.event("progressing", "rows are being added again")
+            return
+        still = self.elapsed() - self._grew_at
+        if running and not self._stalled and still >= self.plan.stall_after_s - EPSILON_S:
+            self._stalled = True
+            self.event(
+                "stalled",
+                f"no new rows for {format_duration(still)} while the job runs (stalled?)",
+                since_s=self._grew_at,
+            )
 
     def _note_count_edges(self, error: str | None) -> None:
         """One event where counting starts to fail and one where it works again."""

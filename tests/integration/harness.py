@@ -49,7 +49,7 @@ CREATE INDEX ix_matches_fotmob_id ON matches (fotmob_id);
 """
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
@@ -61,7 +61,7 @@ class PostgresServer:
     def __init__(self) -> None:
         self.root = Path(tempfile.mkdtemp(prefix="pilot-pg-"))
         self.data = self.root / "data"
-        self.port = _free_port()
+        self.port = free_port()
         shutil.chown(self.root, "postgres", "postgres")
         pwfile = self.root / "pw"
         pwfile.write_text(SUPERUSER_PASSWORD)

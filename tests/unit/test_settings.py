@@ -404,3 +404,38 @@ def test_an_unknown_count_strategy_is_refused_with_the_choices(
     assert error.lines == [
         "PILOT_COUNT_STRATEGY: Input should be 'auto', 'keyset', 'full' or 'estimate'"
     ]
+
+
+@pytest.mark.parametrize("name", ["PILOT_WEBHOOK_URL", "PILOT_SLACK_WEBHOOK_URL", "PILOT_PING_URL"])
+def test_an_output_url_must_be_http_and_is_never_echoed(
+    monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    error = config_error(monkeypatch, **{name: f"hooks.example/T0/{SECRET}"})
+    assert error.lines == [f"{name}: must be an http:// or https:// URL (the value is not shown)"]
+
+
+def test_output_urls_are_secrets_in_the_description(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PILOT_WEBHOOK_URL", f"https://hooks.example/{SECRET}")
+    monkeypatch.setenv("PILOT_PING_URL", f"https://ping.example/{OTHER_SECRET}")
+    shown = dict(describe(load_settings()))
+    assert shown["PILOT_WEBHOOK_URL"] == shown["PILOT_PING_URL"] == "***"
+    assert shown["PILOT_SLACK_WEBHOOK_URL"] == shown["PILOT_METRICS_PORT"] == "(unset)"
+    assert shown["PILOT_STALL_AFTER"] == "10m" and shown["PILOT_NOTIFY_TIMEOUT"] == "5s"
+
+
+@pytest.mark.parametrize(
+    ("value", "line"),
+    [
+        ("0", "PILOT_METRICS_PORT: must be a TCP port (1-65535), got 0"),
+        ("70000", "PILOT_METRICS_PORT: must be a TCP port (1-65535), got 70000"),
+        (
+            "http",
+            "PILOT_METRICS_PORT: Input should be a valid integer, unable to parse string as"
+            " an integer",
+        ),
+    ],
+)
+def test_a_metrics_port_must_be_a_port(
+    monkeypatch: pytest.MonkeyPatch, value: str, line: str
+) -> None:
+    assert config_error(monkeypatch, PILOT_METRICS_PORT=value).lines == [line]

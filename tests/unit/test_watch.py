@@ -22,6 +22,7 @@ from monitor.watch import (
     Watch,
 )
 
+STALL_EVENTS = ("stalled", "progressing")
 START = 1000.0  # the fake monotonic clock at the start of the pilot
 WALL = 1_700_000_000.0
 
@@ -175,6 +176,7 @@ def make_pilot(
     baseline: int = 100,
     clock: FakeClock | None = None,
     heartbeat: "RecordedBeats | None" = None,
+    stall_after: float = float("inf"),
     **job_options: object,
 ) -> Pilot:
     clock = clock or FakeClock()
@@ -188,6 +190,7 @@ def make_pilot(
         stop_grace_s=grace,
         planned_samples=max(1, int(duration // interval)),
         started_monotonic=clock.monotonic(),
+        stall_after_s=stall_after,
     )
     watch = Watch(
         plan,
@@ -529,6 +532,18 @@ def test_a_pilot_taken_up_goes_on_at_its_next_slot_from_where_it_was() -> None:
     assert samples == [(4, 240.0, 150), (5, 300.0, 160), (6, 300.0, 160)]
     assert pilot.timeline.lines[0].startswith("[  4/5]")
     assert "Speed: 10.0/min" in pilot.timeline.lines[0]  # 30 rows over the 180 s since sample 1
+
+
+def test_a_stall_is_an_event_when_it_starts_and_when_rows_come_again() -> None:
+    failure = CountFailedError("connection refused")
+    script: list[int | Exception] = [110, 110, failure, 110, 110, 120, 120, 130, 130, 130]
+    pilot = make_pilot(script, duration=600.0, stall_after=180.0)
+    pilot.watch.run()
+    found = [(e.name, e.elapsed_s) for e in pilot.timeline.events if e.name in STALL_EVENTS]
+    # no row since 60 s: a stall at 240 s (the missing count at 180 s proves nothing)
+    assert found == [("stalled", 240.0), ("progressing", 360.0)]
+    [stalled] = [e for e in pilot.timeline.events if e.name == "stalled"]
+    assert stalled.message == "no new rows for 3m while the job runs (stalled?)"
 
 
 def test_count_failures_are_events_at_their_edges() -> None:
