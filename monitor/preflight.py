@@ -7,6 +7,7 @@ import docker
 import docker.errors
 import psycopg2
 
+from monitor.adapters import engine
 from monitor.adapters.container import (
     AppContainer,
     LocateError,
@@ -74,19 +75,12 @@ def preflight(settings: Settings) -> tuple[list[Check], Stack | None]:
 def _docker_checks(
     settings: Settings, checks: list[Check]
 ) -> tuple[docker.DockerClient | None, AppContainer | None]:
-    where = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
     try:
-        client = docker.from_env(timeout=DOCKER_TIMEOUT_S)
+        client = engine.connect(DOCKER_TIMEOUT_S)
         version = client.version()
     except docker.errors.DockerException as error:
-        checks.append(
-            Check(
-                "docker engine",
-                False,
-                f"DOCKER_HOST: cannot reach {where} as uid {os.getuid()}"
-                f" (groups {','.join(map(str, os.getgroups()))}): {_short(error)}",
-            )
-        )
+        setting, reason = engine.failure(error)
+        checks.append(Check("docker engine", False, f"{setting}: {reason}"))
         checks.append(Check("app container", None, "skipped: needs the Docker Engine"))
         checks.append(Check("command", None, "skipped: needs the app container"))
         checks.append(Check("earlier job", None, "skipped: needs the app container"))
@@ -95,7 +89,7 @@ def _docker_checks(
         Check(
             "docker engine",
             True,
-            f"{where}: Engine {version.get('Version')} (API {version.get('ApiVersion')})",
+            f"{engine.where()}: Engine {version.get('Version')} (API {version.get('ApiVersion')})",
         )
     )
     _stop_grace_check(settings, client, checks)

@@ -14,6 +14,7 @@ from pathlib import Path
 import docker
 import docker.errors
 
+from monitor.adapters import engine
 from monitor.adapters.clock import SystemClock
 from monitor.adapters.counter import Baseline, CountError, TableCounter
 from monitor.adapters.job import ENGINE_ERRORS, ExecJob, Found, JobError, find_run_job
@@ -86,13 +87,13 @@ def _take_up(
 ) -> int:
     start = state.start
     try:
-        client = docker.from_env(timeout=DOCKER_TIMEOUT_S)
-        client.version()
+        client = engine.connect(DOCKER_TIMEOUT_S)
     except docker.errors.DockerException as error:
         journal.close()
+        setting, why = engine.failure(error)
         emit(
-            f"DOCKER_HOST: cannot reach the Docker Engine to take up pilot {start.run_id}, whose"
-            f" job may still run (its journal is kept for the next try): {error}"
+            f"{setting}: {why}; pilot {start.run_id} cannot be taken up, and its job may"
+            " still run (its journal is kept for the next try)"
         )
         return EXIT_CONFIG
     counter = TableCounter(

@@ -321,7 +321,7 @@ class Watch:
             self._stalled = True
             self.event(
                 "stalled",
-                f"no new rows for {format_duration(still)} while the job runs (stalled?)",
+                f"no new rows for {format_duration(round(still))} while the job runs (stalled?)",
                 since_s=self._grew_at,
             )
 

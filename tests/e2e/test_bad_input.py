@@ -223,9 +223,9 @@ CASES = [
     ),
     Case(
         "a table the monitor's role may not read",
-        {"table": "fixtures", "count_strategy": "full"},
+        {"table": "payouts", "count_strategy": "full"},
         "PILOT_TABLE",
-        "user 'pilot_monitor' may not read 'fixtures' (GRANT SELECT ON fixtures TO pilot_monitor)",
+        "user 'pilot_monitor' may not read 'payouts' (GRANT SELECT ON payouts TO pilot_monitor)",
     ),
 ]
 
@@ -293,7 +293,13 @@ def _run_case(
 def batch(demo_stack: DemoStack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Batch]:
     stack = demo_stack
     assert stack.backfills() == []
-    stack.sql("CREATE TABLE IF NOT EXISTS fixtures (code text PRIMARY KEY)")
+    # `fixtures` may be read by the monitor's role (keyset refuses it for its key);
+    # `payouts` may not.
+    stack.sql(
+        "CREATE TABLE IF NOT EXISTS fixtures (code text PRIMARY KEY);"
+        " GRANT SELECT ON fixtures TO pilot_monitor;"
+        " CREATE TABLE IF NOT EXISTS payouts (id integer PRIMARY KEY)"
+    )
     names = {
         "project": stack.project,
         "stopped": f"{stack.project}-stopped",
@@ -320,7 +326,7 @@ def batch(demo_stack: DemoStack, tmp_path_factory: pytest.TempPathFactory) -> It
         found.rows = (before, stack.rows())
     finally:
         _docker("rm", "--force", *created)
-        stack.sql("DROP TABLE IF EXISTS fixtures")
+        stack.sql("DROP TABLE IF EXISTS fixtures, payouts")
     yield found
 
 
