@@ -85,6 +85,7 @@ def test_a_stalling_demo_pilot_is_told_as_it_goes(
     assert [event["event"] for event in events] == ["started", "stalled", "finished"]
     assert "no new rows for 9s while the job runs" in str(events[1]["text"])
     assert events[2]["outcome"] == "passed"
+    print(json.dumps(events[2], ensure_ascii=False))
     assert str(events[2]["report"]).startswith("logs/pilot_run_report_")
     assert receiver.pings() == ["/start", ""]
     console = "\n".join(pilot.console())
