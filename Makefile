@@ -36,6 +36,9 @@ demo: build ## fresh machine to a finished pilot on the demo stack (about 5 minu
 	@bash demo/check-network.sh $(DEMO_PROJECT)
 	@echo "make: starting the demo stack ($(DEMO_PROJECT): db, app) and waiting until it is healthy"
 	$(IMAGES) && $(DEMO) up --detach --wait
+	@# The monitor's read-only role, also in a database made before the role was shipped.
+	@$(IMAGES) && $(DEMO) exec -T db psql -q -U postgres -d football_prediction \
+		-f /docker-entrypoint-initdb.d/02-monitor-role.sql >/dev/null
 	@echo "make: running a 3-minute pilot on it (demo/pilot.env); in another terminal: make logs PILOT_PROJECT=pilot-monitor-demo"
 	@$(IMAGES) && $(OWNER) && export MONITOR_ENV_FILE=demo/pilot.env MONITOR_NETWORK=$(DEMO_NETWORK) && \
 	$(DEMO_PILOT) up --exit-code-from monitor --force-recreate; code=$$?; \

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol
 
+from monitor.adapters.metrics import Metrics
 from monitor.adapters.notify import Notifier, Webhook
 from monitor.adapters.pings import Pings
 from monitor.core.analysis import PilotSummary
@@ -49,9 +50,13 @@ class Fanout:
         try:
             self.journal.append(record)
         finally:
-            for output in self.outputs:
-                with contextlib.suppress(Exception):
-                    output.record(record)
+            self.replay(record)
+
+    def replay(self, record: Record) -> None:
+        """A record already in the journal, to the outputs alone (a pilot taken up)."""
+        for output in self.outputs:
+            with contextlib.suppress(Exception):
+                output.record(record)
 
     def concluded(self, summary: PilotSummary, report: Path | None) -> None:
         for output in self.outputs:
@@ -65,8 +70,14 @@ class Fanout:
 
 
 def outputs_from(settings: Settings, say: Callable[[str], None]) -> list[Output]:
-    """The outputs the settings switch on; ``say`` takes their one-line complaints."""
+    """The outputs the settings switch on; ``say`` takes their one-line complaints.
+
+    The metrics endpoint comes first: its port may be taken (OSError), and then nothing
+    else has been started.
+    """
     outputs: list[Output] = []
+    if settings.metrics_port is not None:
+        outputs.append(Metrics(settings.metrics_port))
     webhooks = []
     if settings.webhook_url is not None:
         webhooks.append(Webhook("PILOT_WEBHOOK_URL", settings.webhook_url, "json"))

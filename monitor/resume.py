@@ -139,6 +139,7 @@ def _take_up(
                 f" runs ({error}); its journal is kept for the next try"
             )
             return EXIT_CONFIG
+        outputs.replay(start)  # the outputs of this monitor have not heard of the pilot
         gap = watch.clock.now() - state.last_at
         what = "re-attached to the job, which runs" if reason is None else detail
         watch.event(
