@@ -117,6 +117,7 @@ def test_an_app_container_killed_mid_run_fails_the_pilot_within_an_interval(
     assert end is not None and (end.reason, end.job_gone) == ("job_lost", True)
     assert "the app container is exited" in end.detail
     assert noticed < 4 + 5  # one interval, and the time to stop and journal the end
+    print(f"app container killed to the end record: {noticed:.1f} s")
     assert "FAILED: the job was lost: the app container is exited" in report_text(pilot.logs)
 
 

@@ -82,11 +82,14 @@ def test_a_stalling_demo_pilot_is_told_as_it_goes(
 
     assert result.returncode == 0, result.stdout + result.stderr
     events = receiver.events()
-    assert [event["event"] for event in events] == ["started", "stalled", "finished"]
-    assert "no new rows for 9s while the job runs" in str(events[1]["text"])
-    assert events[2]["outcome"] == "passed"
-    print(json.dumps(events[2], ensure_ascii=False))
-    assert str(events[2]["report"]).startswith("logs/pilot_run_report_")
+    kinds = [event["event"] for event in events]
+    # The pause is a stall; on a slow machine the job's start can be one too.
+    assert kinds[0] == "started" and kinds[-1] == "finished", kinds
+    assert set(kinds[1:-1]) == {"stalled"} and len(kinds) <= 4, kinds
+    assert "no new rows for 9s while the job runs" in str(events[-2]["text"])
+    assert events[-1]["outcome"] == "passed"
+    print(json.dumps(events[-1], ensure_ascii=False))
+    assert str(events[-1]["report"]).startswith("logs/pilot_run_report_")
     assert receiver.pings() == ["/start", ""]
     console = "\n".join(pilot.console())
     assert "rows are being added again" in console
