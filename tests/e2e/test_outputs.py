@@ -5,6 +5,7 @@ container reaches its host.
 """
 
 import json
+import re
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -86,7 +87,7 @@ def test_a_stalling_demo_pilot_is_told_as_it_goes(
     # The pause is a stall; on a slow machine the job's start can be one too.
     assert kinds[0] == "started" and kinds[-1] == "finished", kinds
     assert set(kinds[1:-1]) == {"stalled"} and len(kinds) <= 4, kinds
-    assert "no new rows for 9s while the job runs" in str(events[-2]["text"])
+    assert re.search(r"no new rows for (9|1\d)s while the job runs", str(events[-2]["text"]))
     assert events[-1]["outcome"] == "passed"
     print(json.dumps(events[-1], ensure_ascii=False))
     assert str(events[-1]["report"]).startswith("logs/pilot_run_report_")
