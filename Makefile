@@ -81,8 +81,8 @@ images: ## choose the base images (building local stand-ins without a registry),
 	@$(NEED_DOCKER)
 	bash scripts/images.sh
 
-provision: ## install and start what is missing: Docker Engine, Compose v2, PostgreSQL 15, venv
-	@echo "make: provisioning Docker Engine, Compose v2, PostgreSQL 15 and venv (apt; root if missing)"
+provision: ## install and start what is missing: Docker Engine, Compose v2, PostgreSQL 15, venv, chromium
+	@echo "make: provisioning Docker Engine, Compose v2, PostgreSQL 15, venv and chromium (apt; root if missing)"
 	bash scripts/provision.sh tests
 
 engine: ## install and start what is missing of Docker Engine and Compose v2

@@ -4,11 +4,13 @@ This is the imperative shell; it owns the real adapters and hands them to the wa
 """
 
 import shlex
+import sys
 from collections.abc import Callable, Sequence
 from contextlib import closing
 from datetime import UTC, datetime
 from itertools import chain
 from pathlib import Path
+from typing import Literal, TypeVar
 
 import psycopg2
 
@@ -23,13 +25,14 @@ from monitor.adapters.files import (
 )
 from monitor.adapters.job import ENGINE_ERRORS, ExecJob, JobError, LaunchRefusedError
 from monitor.adapters.journal import Journal, iter_journal
-from monitor.core import report
+from monitor.core import chart, report
 from monitor.core.analysis import PilotSummary, Summariser, split_start, summarise
 from monitor.core.console import closing_lines
 from monitor.core.duration import format_duration
-from monitor.core.joblog import run_header
+from monitor.core.joblog import LogDigest, run_header
 from monitor.core.records import EndReason, PilotEnded, PilotStarted, Record
 from monitor.core.samples_csv import csv_lines
+from monitor.core.summary_json import dumps, summary_json
 from monitor.core.verdict import EXIT_CONFIG, EXIT_FAILED
 from monitor.outputs import Fanout, Output
 from monitor.preflight import Stack, preflight
@@ -40,7 +43,10 @@ JOB_LOG_NAME = "backfill_pilot.log"
 OUTPUT_DRAIN_S = 3.0
 REPORT_STEM = "pilot_run_report_"
 SAMPLES_STEM = "pilot_samples_"
+CHART_STEM = "pilot_chart_"
+SUMMARY_STEM = "pilot_summary_"
 JOURNAL_STEM = "pilot_journal_"
+T = TypeVar("T")
 
 
 def run_pilot(
@@ -131,6 +137,9 @@ def _pilot(
                 settings=tuple(describe(settings)),
                 container_id=stack.container.id,
                 baseline=baseline.to_dict(),
+                target_rows=settings.target_rows,
+                min_rate=settings.min_rate,
+                max_hours=settings.max_hours,
             )
         )
         emit(
@@ -218,12 +227,13 @@ def conclude(
     except (OSError, ValueError) as error:  # the journal itself cannot be read back
         emit(f"[monitor] the report could NOT be written: {error}")
         return EXIT_FAILED
+    log = job_log(summary, journal_path.parent)
     try:
-        path: Path | None = write_report(summary, journal_path.parent, samples)
+        path: Path | None = write_report(summary, journal_path.parent, samples, emit, log)
     except OSError as error:
         emit(f"[monitor] the report could NOT be written: {error}")
         path = None
-    for line in closing_lines(summary, str(path) if path else None):
+    for line in closing_lines(summary, str(path) if path else None, log):
         emit(line)
     if outputs is not None:
         outputs.concluded(summary, path)
@@ -245,21 +255,91 @@ def summarise_into_csv(journal_path: Path) -> tuple[PilotSummary, Path]:
     return summariser.result(), path
 
 
-def write_report(summary: PilotSummary, directory: Path, samples: Path | None) -> Path:
-    """The report beside the journal; the job log is looked for where it was, then beside it.
+def _say_on_stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
 
-    ``samples`` is the CSV of every sample beside it (None: it could not be written).
+
+def job_log(summary: PilotSummary, directory: Path) -> LogDigest | None:
+    """The digest of this run's part of the job log, looked for where it was, then beside
+    the journal (a logs folder copied elsewhere); None if it cannot be read."""
+    path = Path(summary.start.job_log)
+    if not path.exists():
+        path = directory / path.name
+    return read_log(path, summary.start.job_log_offset)
+
+
+def write_report(
+    summary: PilotSummary,
+    directory: Path,
+    samples: Path | None,
+    emit: Callable[[str], None] = _say_on_stderr,
+    log: LogDigest | Literal["unread"] | None = "unread",
+) -> Path:
+    """The report beside the journal, with its chart (SVG), its HTML page and a JSON summary;
+    ``log`` is the job log's digest (read here when not given).
+
+    ``samples`` is the CSV of every sample beside it (None: it could not be written). The
+    Markdown report is what counts: the chart goes first, so that the report links to the
+    name it got, and an extra that cannot be made or written (a full disk) is said on the
+    console (``emit``) and left out, never at the report's expense.
     """
-    job_log = Path(summary.start.job_log)
-    if not job_log.exists():
-        job_log = directory / job_log.name
-    log = read_log(job_log, summary.start.job_log_offset)
-    stem = f"{REPORT_STEM}{summary.start.run_id}"
-    text = report.render(summary, log, samples.name if samples else None)
-    return write_new(directory, stem, ".md", text)
+    if log == "unread":
+        log = job_log(summary, directory)
+    run = summary.start.run_id
+    drawn = _extra(emit, "chart", lambda: _write_chart(summary, directory))
+    chart_name, svg = (drawn[0].name, drawn[1]) if drawn else (None, None)
+    text = report.render(summary, log, samples.name if samples else None, chart_name)
+    path = write_new(directory, f"{REPORT_STEM}{run}", ".md", text)
+    page = _extra(
+        emit,
+        "HTML report",
+        lambda: write_new(
+            directory,
+            f"{REPORT_STEM}{run}",
+            ".html",
+            _page(text, chart_name, svg),
+        ),
+    )
+    files = {
+        "report": path.name,
+        "samples": samples.name if samples else None,
+        "chart": chart_name,
+        "html": page.name if page else None,
+    }
+    _extra(
+        emit,
+        "JSON summary",
+        lambda: write_new(
+            directory, f"{SUMMARY_STEM}{run}", ".json", dumps(summary_json(summary, log, **files))
+        ),
+    )
+    return path
 
 
-def rebuild_report(journal_path: Path) -> Path:
-    """The CSV and the report again, from the journal alone: it is the source of truth."""
+def _page(markdown: str, chart_name: str | None, svg: str | None) -> str:
+    """The HTML page; markdown-it is loaded here, at the end only, so that the monitor does not
+    carry it while it samples (about 1 MB and 80 ms measured)."""
+    from monitor.core.html import render_html  # noqa: PLC0415
+
+    return render_html(markdown, chart_name, svg)
+
+
+def _write_chart(summary: PilotSummary, directory: Path) -> tuple[Path, str]:
+    svg = chart.render_chart(summary)
+    return write_new(directory, f"{CHART_STEM}{summary.start.run_id}", ".svg", svg), svg
+
+
+def _extra(emit: Callable[[str], None], what: str, make: Callable[[], T]) -> T | None:
+    """``make()``, or None once the console was told why the report goes without it."""
+    try:
+        return make()
+    except Exception as error:  # a bug in an extra must not cost the report either
+        emit(f"[monitor] the {what} could NOT be written: {error}")
+        return None
+
+
+def rebuild_report(journal_path: Path, emit: Callable[[str], None] = _say_on_stderr) -> Path:
+    """The CSV and the report (with its extras) again, from the journal alone: it is the
+    source of truth."""
     summary, samples = summarise_into_csv(journal_path)
-    return write_report(summary, journal_path.parent, samples)
+    return write_report(summary, journal_path.parent, samples, emit)

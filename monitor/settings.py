@@ -88,6 +88,11 @@ class Settings(BaseSettings):
     notify_timeout: Seconds = 5.0
     stall_after: Seconds = 600.0
     metrics_port: int | None = None
+    # What the report's decision holds the pilot against, each unchecked unless set: the full
+    # backfill's expected row count (for an ETA), rows a minute, hours for the rest.
+    target_rows: int | None = None
+    min_rate: float | None = None
+    max_hours: float | None = None
 
     @field_validator(
         "duration",
@@ -102,6 +107,13 @@ class Settings(BaseSettings):
     def _positive(cls, value: float) -> float:
         if value <= 0:
             raise ValueError(f"must be positive, got {format_duration(value)}")
+        return value
+
+    @field_validator("target_rows", "min_rate", "max_hours")
+    @classmethod
+    def _positive_if_set(cls, value: float | None) -> float | None:
+        if value is not None and value <= 0:
+            raise ValueError(f"must be positive, got {value:g}")
         return value
 
     @field_validator("command")
@@ -195,6 +207,11 @@ def load_settings(env_file: str | None = ".env") -> Settings:
             f"{ENV_PREFIX}INTERVAL: {format_duration(settings.interval)} is longer than "
             f"{ENV_PREFIX}DURATION ({format_duration(settings.duration)})"
         )
+    if settings.max_hours is not None and settings.target_rows is None:
+        problems.append(
+            f"{ENV_PREFIX}MAX_HOURS: needs {ENV_PREFIX}TARGET_ROWS (the ETA it limits is the"
+            " time for the rows left)"
+        )
     if settings.app_container is None and not settings.app_service.strip():
         problems.append(f"{ENV_PREFIX}APP_SERVICE: is empty and {ENV_PREFIX}APP_CONTAINER is unset")
     if problems:
@@ -267,6 +284,8 @@ def describe(settings: Settings) -> list[tuple[str, str]]:
             shown = format_duration(value)
         elif value is None:
             shown = "(unset)"
+        elif isinstance(value, float):
+            shown = f"{value:g}"  # PILOT_MIN_RATE=50 reads back as 50, not 50.0
         else:
             shown = str(value)
         rows.append((f"{ENV_PREFIX}{name.upper()}", shown))

@@ -65,6 +65,11 @@ class Counter(Protocol):
         """Rows in the table now; raises an exception whose text says why there is none."""
         ...
 
+    @property
+    def table_bytes(self) -> int | None:
+        """The table's size on disk as the last count read it; None: not read."""
+        ...
+
 
 class Recorder(Protocol):
     def append(self, record: Record) -> None: ...
@@ -285,8 +290,10 @@ class Watch:
         running = self._running()
         total: int | None = None
         error: str | None = None
+        table_bytes: int | None = None
         try:
             total = self.counter.count(budget, threading.Event() if final else self.stop.event)
+            table_bytes = self.counter.table_bytes
         except self._count_errors as failure:
             error = str(failure) or type(failure).__name__
         self._index += 1
@@ -298,6 +305,7 @@ class Watch:
             total=total,
             error=error,
             final=final,
+            table_bytes=table_bytes,
         )
         self.record(sample)
         row, self._progress = measure(self._progress, sample)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Provision this machine for Pilot Monitor: Docker Engine and Compose v2, and for the tests
-# PostgreSQL 15 and venv. Idempotent and non-interactive; a no-op (< 2 s) when all is there.
+# PostgreSQL 15, venv and chromium. Idempotent and non-interactive; a no-op (< 2 s) when all is
+# there.
 set -euo pipefail
 
 export DEBIAN_FRONTEND=noninteractive
@@ -14,8 +15,8 @@ die() { printf 'provision: ERROR: %s\n' "$*" >&2; exit 1; }
 
 # --- packages -------------------------------------------------------------
 # `provision.sh` sets up what the demo and the pilot need (Docker Engine, Compose v2);
-# `provision.sh tests` adds what the tests need (PostgreSQL 15, venv). Root is needed only
-# for what is missing.
+# `provision.sh tests` adds what the tests need (PostgreSQL 15, venv, and Debian's chromium
+# for the HTML report's headless browser test). Root is needed only for what is missing.
 missing=()
 # (a docker client alone is not enough: the Engine must answer or be installable here)
 docker info >/dev/null 2>&1 || command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
@@ -27,6 +28,7 @@ if [ "${1:-}" = tests ]; then
         fi
     done
     python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
+    [ -x /usr/bin/chromium ] || missing+=(chromium)
 fi
 
 if [ "${#missing[@]}" -gt 0 ]; then

@@ -12,6 +12,13 @@ the strategy (PILOT_COUNT_STRATEGY):
   the table's statistics (pg_stat): nearly free at any size, but an estimate;
 - auto: keyset where the table allows it, else full.
 
+keyset and full also read the table's size on disk (pg_total_relation_size: its files'
+sizes, indexes and TOAST included) in the same statement as the count, for the report's
+size at the end. It takes no lock the count does not already take on the table (an
+ACCESS SHARE on its indexes and TOAST too, which only a DROP or a plain REINDEX of an index
+waits for), and no privilege. estimate leaves it out: it reads only statistics, and locks
+nothing.
+
 Every wait on the server goes through a psycopg2 wait callback that select()s in short
 steps, so a time budget holds on the client side even when the server never answers (a
 paused container, a lost network), a stop request ends the wait, and the monitor's signal
@@ -151,6 +158,8 @@ class TableCounter:
         self._connection: psycopg2.extensions.connection | None = None
         self._session_timeout_ms = self._statement_timeout_ms
         self.baseline = Baseline(rows=0, strategy="full")
+        # The table's bytes as the last count read them; None: not read (estimate, a failure).
+        self.table_bytes: int | None = None
 
     def _connect(self, within_s: float | None = None) -> psycopg2.extensions.connection:
         """The session, opened if needed; ``within_s`` caps the connect time of this attempt."""
@@ -334,7 +343,9 @@ class TableCounter:
             time.sleep(0.1)
 
     def count_once(self, baseline: Baseline, within_s: float) -> int:
-        """The table's rows now, by the baseline's strategy, in about ``within_s``."""
+        """The table's rows now, by the baseline's strategy, in about ``within_s``; keyset
+        and full note the table's size in ``table_bytes`` from the same statement."""
+        self.table_bytes = None
         with self._connect(within_s).cursor() as cursor:
             self._limit(cursor, within_s)
             if baseline.strategy == "estimate" and baseline.changes is not None:
@@ -345,16 +356,27 @@ class TableCounter:
                         "the table's statistics were reset since the start: no estimate"
                     )
                 return baseline.rows + (inserted - inserted_then) - (deleted - deleted_then)
+            size = sql.SQL("NULLIF(pg_total_relation_size({}::regclass), 0)").format(
+                sql.Literal(self._regclass_text())
+            )  # 0: a view or a partitioned parent, which have no files of their own
             if baseline.key is not None and baseline.watermark is not None:
                 cursor.execute(
-                    sql.SQL("SELECT count(*) FROM {table} WHERE {key} > %s").format(
-                        table=self._relation(), key=sql.Identifier(baseline.key)
+                    sql.SQL("SELECT count(*), {size} FROM {table} WHERE {key} > %s").format(
+                        size=size, table=self._relation(), key=sql.Identifier(baseline.key)
                     ),
                     (baseline.watermark,),
                 )
-                return baseline.rows + int(_row(cursor)[0])
-            cursor.execute(sql.SQL("SELECT count(*) FROM {}").format(self._relation()))
-            return int(_row(cursor)[0])
+                rows, table_bytes = _row(cursor)
+                self.table_bytes = None if table_bytes is None else int(table_bytes)
+                return baseline.rows + int(rows)
+            cursor.execute(
+                sql.SQL("SELECT count(*), {size} FROM {table}").format(
+                    size=size, table=self._relation()
+                )
+            )
+            rows, table_bytes = _row(cursor)
+            self.table_bytes = None if table_bytes is None else int(table_bytes)
+            return int(rows)
 
     def count(self, seconds: float, cancel: threading.Event) -> int:
         """Retries with backoff (reconnecting) until ``seconds`` are spent; then CountError.

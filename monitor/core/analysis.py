@@ -5,7 +5,8 @@ never a cumulative average dressed up as speed. A missing count stays missing: i
 
 A pilot is summarised in one pass over its records, in memory that does not grow with the
 number of samples: running figures for the statistics, and a Samples table of at most
-``TABLE_ROWS`` rows (every interval, or buckets of consecutive samples). Only the events
+``TABLE_ROWS`` rows (every interval, or buckets of consecutive samples), and at most
+``rates.KEEP`` interval rates for their percentiles (``monitor.core.rates``). Only the events
 (and the outages, which come with events of their own) are kept whole.
 """
 
@@ -13,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
+from monitor.core.rates import Rates, RateTracker
 from monitor.core.records import Event, PilotEnded, PilotStarted, Record, Sample
 from monitor.core.verdict import Verdict, judge
 
@@ -93,13 +95,23 @@ class Gap:
 
 
 @dataclass(frozen=True)
+class TableSize:
+    """The table's size on disk (with indexes and TOAST) at the last sample that read it."""
+
+    table_bytes: int
+    rows: int
+    at: float
+
+
+@dataclass(frozen=True)
 class PilotSummary:
     """The whole pilot. ``rows`` holds every interval when there are at most ``TABLE_ROWS``
     samples; otherwise it is empty and ``buckets`` holds them, ``bucket_size`` to a row.
 
     ``regular_intervals`` counts the intervals with a count (the last one after the stop
     aside), ``idle_intervals`` and ``shrinking_intervals`` those of them that added no rows
-    and that lost rows.
+    and that lost rows. ``rates`` sets the warm-up apart (``monitor.core.rates``);
+    ``table_size`` is None when no sample read it.
     """
 
     start: PilotStarted
@@ -123,6 +135,8 @@ class PilotSummary:
     shrinking_intervals: int
     not_started: bool
     verdict: Verdict
+    rates: Rates
+    table_size: TableSize | None
 
     @property
     def summarised(self) -> bool:
@@ -207,6 +221,8 @@ class Summariser:
         self._latest_s = 0.0
         self._outages: list[Outage] = []
         self._outage: Outage | None = None
+        self._rates = RateTracker(start.interval_s / 2)
+        self._size: TableSize | None = None
 
     def feed(self, records: Iterable[Record]) -> Iterator[Interval]:
         """Takes the records in as they are consumed, yielding each sample's interval."""
@@ -223,6 +239,9 @@ class Summariser:
         self._samples += 1
         self._latest_s = max(self._latest_s, row.elapsed_s)
         full = self._table.add(row)
+        self._rates.add(row)
+        if sample.table_bytes is not None and row.total is not None:
+            self._size = TableSize(sample.table_bytes, row.total, row.at)
         outage = self._outage
         if row.delta is None:
             self._missing += 1
@@ -275,6 +294,8 @@ class Summariser:
             shrinking_intervals=self._shrinking,
             not_started=not_started,
             verdict=judge(end, sampled=last_good is not None, not_started=not_started),
+            rates=self._rates.result(),
+            table_size=self._size,
         )
 
 

@@ -1,6 +1,7 @@
 """The console lines `docker compose logs monitor` shows: one whole line per interval, no \\r."""
 
 from monitor.core.analysis import Interval, PilotSummary
+from monitor.core.decision import UNCHECKED, LogCheck, console_line, decide
 from monitor.core.duration import format_duration
 from monitor.core.records import Event
 
@@ -37,10 +38,14 @@ def event_line(event: Event) -> str:
     return f"[monitor] {event.message}"
 
 
-def closing_lines(summary: PilotSummary, report: str | None) -> list[str]:
-    """What an operator reading `docker compose logs` needs at the very end."""
+def closing_lines(
+    summary: PilotSummary, report: str | None, log: LogCheck = UNCHECKED
+) -> list[str]:
+    """What an operator reading `docker compose logs` needs at the very end. The decision's
+    line weighs the job's ``log`` when given; unchecked, a GO says it rests on the figures."""
     lines = [
         f"[monitor] {summary.verdict.headline}",
+        console_line(decide(summary, log)),
         f"[monitor] rows added: {_count(summary.added)} in {format_duration(summary.duration_s)}"
         f" (average {_rate(summary.average_per_min).strip()}/min)",
     ]

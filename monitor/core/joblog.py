@@ -1,4 +1,5 @@
-"""What the job's own log says: size, error lines, tracebacks and its last lines."""
+"""What the job's own log says: size, error lines, tracebacks, what kind of trouble, and its
+last lines."""
 
 import re
 from collections import deque
@@ -10,6 +11,30 @@ RUN_HEADER = "===== pilot "
 # "ERROR", "error:", "RuntimeError", "CRITICAL"... but not "errors=0" or "error_count".
 _ERROR = re.compile(r"(?i)\b\w*?(error|exception|critical|fatal)\b")
 _TRACEBACK = "Traceback (most recent call last)"
+_WARNING = re.compile(r"(?i)\bwarn(ing)?\b")
+# The kinds of trouble a backfill's log shows, tried in order on its error and warning lines.
+_KINDS = (
+    ("rate limited (HTTP 429)", re.compile(r"(?i)\b429\b|too many requests|rate.?limit")),
+    ("timeouts", re.compile(r"(?i)time(d)?[ _-]?out")),
+    (
+        "connection trouble",
+        re.compile(
+            r"(?i)connection (refused|reset|closed|lost|aborted)|could not connect"
+            r"|server closed the connection|operationalerror"
+        ),
+    ),
+)
+_STAMP = re.compile(r"^\[?(\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d)")
+
+
+@dataclass(frozen=True)
+class Trouble:
+    """Lines of one kind: how many, the first of them and its time (if the line has one)."""
+
+    kind: str
+    lines: int
+    first: str
+    first_at: str | None
 
 
 @dataclass(frozen=True)
@@ -21,6 +46,8 @@ class LogDigest:
     tracebacks: int
     first_error: str | None
     tail: tuple[str, ...]
+    warning_lines: int = 0
+    troubles: tuple[Trouble, ...] = ()
 
 
 def run_header(run_id: str, details: str) -> str:
@@ -33,9 +60,10 @@ def digest(path: str, lines: Iterable[str]) -> LogDigest:
 
     Streams once over the lines, so a large log costs memory only for its tail.
     """
-    count = errors = tracebacks = size = 0
+    count = errors = warnings = tracebacks = size = 0
     first_error: str | None = None
     tail: deque[str] = deque(maxlen=TAIL_LINES)
+    troubles: dict[str, Trouble] = {}
     for raw in lines:
         if raw.startswith(RUN_HEADER):
             break
@@ -45,10 +73,42 @@ def digest(path: str, lines: Iterable[str]) -> LogDigest:
         tail.append(line)
         if _TRACEBACK in line:
             tracebacks += 1
+            _note(troubles, "tracebacks", line)
         elif _is_error(line):
             errors += 1
             first_error = first_error or line
-    return LogDigest(path, size, count, errors, tracebacks, first_error, tuple(tail))
+            _note(troubles, _kind(line) or "other errors", line)
+        elif _is_warning(line):
+            warnings += 1
+            _note(troubles, _kind(line) or "other warnings", line)
+    return LogDigest(
+        path,
+        size,
+        count,
+        errors,
+        tracebacks,
+        first_error,
+        tuple(tail),
+        warnings,
+        tuple(troubles.values()),
+    )
+
+
+def _kind(line: str) -> str | None:
+    return next((kind for kind, pattern in _KINDS if pattern.search(line)), None)
+
+
+def _note(troubles: dict[str, Trouble], kind: str, line: str) -> None:
+    known = troubles.get(kind)
+    if known is None:
+        stamp = _STAMP.match(line)
+        troubles[kind] = Trouble(kind, 1, line, stamp.group(1) if stamp else None)
+    else:
+        troubles[kind] = Trouble(kind, known.lines + 1, known.first, known.first_at)
+
+
+def _is_warning(line: str) -> bool:
+    return "warn" in line.lower() and _WARNING.search(line) is not None
 
 
 def _is_error(line: str) -> bool:

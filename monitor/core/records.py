@@ -29,6 +29,11 @@ class PilotStarted:
     # and the counter's baseline, as the counter wrote it (the core does not read it).
     container_id: str = ""
     baseline: dict[str, Any] = field(default_factory=dict)
+    # What the decision in the report weighs the pilot against (PILOT_TARGET_ROWS,
+    # PILOT_MIN_RATE in rows a minute, PILOT_MAX_HOURS); None: not set, or an older journal.
+    target_rows: int | None = None
+    min_rate: float | None = None
+    max_hours: float | None = None
     kind: Literal["start"] = "start"
 
 
@@ -41,6 +46,9 @@ class Sample:
     total: int | None
     error: str | None = None
     final: bool = False
+    # The table's size on disk with its indexes and TOAST, read in the count's own statement;
+    # None: not read (the estimate strategy, a failed count, an older journal).
+    table_bytes: int | None = None
     kind: Literal["sample"] = "sample"
 
 

@@ -4,11 +4,15 @@ import shlex
 from datetime import UTC, datetime
 
 from monitor.core.analysis import Bucket, Interval, PilotSummary
+from monitor.core.decision import decide, stalls
 from monitor.core.duration import format_duration
+from monitor.core.forecast import eta_text, forecast, size_text
 from monitor.core.joblog import LogDigest
+from monitor.core.rates import trend_text
 
 SECTIONS = (
     "Executive summary",
+    "Forecast and decision",
     "Collection statistics",
     "Samples",
     "Events",
@@ -18,8 +22,14 @@ SECTIONS = (
 )
 
 
-def render(summary: PilotSummary, log: LogDigest | None, samples_csv: str | None = None) -> str:
-    """The report; ``samples_csv`` names the CSV of every sample beside it (None: not written)."""
+def render(
+    summary: PilotSummary,
+    log: LogDigest | None,
+    samples_csv: str | None = None,
+    chart: str | None = None,
+) -> str:
+    """The report; ``samples_csv`` names the CSV of every sample beside it (None: not written),
+    ``chart`` the SVG chart of rows and rate beside it (None: not written)."""
     start = summary.start
     parts = [
         f"# Pilot run report: `{start.table}`",
@@ -27,11 +37,13 @@ def render(summary: PilotSummary, log: LogDigest | None, samples_csv: str | None
         f"Run `{start.run_id}`.",
         "",
         *_executive(summary),
+        *([f"![Rows and rate over time]({chart})", ""] if chart else []),
+        *_forecast_and_decision(summary, log),
         *_statistics(summary),
         *_samples(summary, samples_csv),
         *_events(summary),
         *_log(log),
-        f"## {SECTIONS[5]}",
+        f"## {SECTIONS[6]}",
         "",
         *[f"- {line}" for line in conclusions(summary, log)],
         "",
@@ -80,10 +92,64 @@ def job_state(summary: PilotSummary) -> str:
     return "not running at the end"
 
 
+def _forecast_and_decision(summary: PilotSummary, log: LogDigest | None) -> list[str]:
+    """The decision on the full run with its reasons, and the figures they rest on."""
+    decision = decide(summary, log)
+    rates, ahead, stood = summary.rates, forecast(summary), stalls(summary)
+    if rates.warmup_s is None:
+        warmup = "never ended: no row was added"
+    elif rates.warmup_samples:
+        warmup = (
+            f"{format_duration(rates.warmup_s)}: {rates.warmup_samples} sample(s) before the"
+            " first new rows, left out of the rates below"
+        )
+    else:
+        warmup = "none: rows came in the first interval"
+    steady = _rate(rates.steady_per_min)
+    if rates.steady_rows is not None:
+        steady += f": {rates.steady_rows} rows in {format_duration(rates.steady_s)} after it"
+    spread = "n/a"
+    if rates.median_per_min is not None:
+        thinned = f", one in {rates.thinned} of them taken" if rates.thinned > 1 else ""
+        spread = (
+            f"median {_number(rates.median_per_min)}/min, p10 {_number(rates.p10_per_min)}/min,"
+            f" p90 {_number(rates.p90_per_min)}/min ({rates.intervals} full intervals{thinned})"
+        )
+    if not stood.count:
+        stall = "none after the warm-up"
+    else:
+        stall = (
+            f"{stood.count}, {format_duration(stood.total_s)} in all (the longest"
+            f" {format_duration(stood.longest_s)})"
+        )
+        if stood.ongoing_since_s is not None:
+            stall += f"; no new rows since +{format_duration(stood.ongoing_since_s)} to the end"
+    reasons = [f"- {_cell(reason.text)}" for reason in decision.reasons]
+    reasons += [f"- Also: {_cell(reason.text)}" for reason in decision.also]
+    return [
+        f"## {SECTIONS[1]}",
+        "",
+        f"Decision: **{decision.level}**",
+        "",
+        *reasons,
+        "",
+        "| | |",
+        "|---|---|",
+        f"| Warm-up | {_cell(warmup)} |",
+        f"| Steady rate | {_cell(steady)} |",
+        f"| Interval rates after the warm-up | {_cell(spread)} |",
+        f"| Trend | {_cell(trend_text(rates))} |",
+        f"| Stalls | {_cell(stall)} |",
+        f"| ETA | {_cell(eta_text(ahead))} |",
+        f"| Table size | {_cell(size_text(ahead))} |",
+        "",
+    ]
+
+
 def _statistics(summary: PilotSummary) -> list[str]:
     interval = summary.start.interval_s
     return [
-        f"## {SECTIONS[1]}",
+        f"## {SECTIONS[2]}",
         "",
         "| Metric | Value |",
         "|---|---|",
@@ -104,7 +170,7 @@ def _samples(summary: PilotSummary, samples_csv: str | None) -> list[str]:
     if summary.summarised:
         return _buckets(summary, samples_csv)
     lines = [
-        f"## {SECTIONS[2]}",
+        f"## {SECTIONS[3]}",
         "",
         "| # | Time | Elapsed | Job | Total | Added | Delta | Rate (/min) | Avg (/min) | Note |",
         "|---:|---|---:|---|---:|---:|---:|---:|---:|---|",
@@ -130,7 +196,7 @@ def _buckets(summary: PilotSummary, samples_csv: str | None) -> list[str]:
         else "the journal has every sample (their CSV could not be written)"
     )
     lines = [
-        f"## {SECTIONS[2]}",
+        f"## {SECTIONS[3]}",
         "",
         f"The {summary.samples} samples are summarised in {len(summary.buckets)} rows of"
         f" {summary.bucket_size} consecutive samples; {where}.",
@@ -165,7 +231,7 @@ def _job_states(bucket: Bucket) -> str:
 
 
 def _events(summary: PilotSummary) -> list[str]:
-    lines = [f"## {SECTIONS[3]}", ""]
+    lines = [f"## {SECTIONS[4]}", ""]
     for event in summary.events:
         lines.append(
             f"- {timestamp(event.at)[11:19]} (+{format_duration(event.elapsed_s)}) {event.message}"
@@ -197,7 +263,7 @@ def _events(summary: PilotSummary) -> list[str]:
 
 
 def _log(log: LogDigest | None) -> list[str]:
-    lines = [f"## {SECTIONS[4]}", ""]
+    lines = [f"## {SECTIONS[5]}", ""]
     if log is None:
         return [*lines, "The job's log could not be read.", ""]
     lines += [
@@ -207,13 +273,26 @@ def _log(log: LogDigest | None) -> list[str]:
         f"| Size (this run) | {log.size_bytes} bytes |",
         f"| Lines (this run) | {log.lines} |",
         f"| Error lines | {log.error_lines} |",
+        f"| Warning lines | {log.warning_lines} |",
         f"| Tracebacks | {log.tracebacks} |",
         "",
+        *_troubles(log),
         f"Last {len(log.tail)} lines:",
         "",
     ]
     fence = "`" * max(3, _longest_backtick_run(log.tail) + 1)
     return [*lines, f"{fence}text", *log.tail, fence, ""]
+
+
+def _troubles(log: LogDigest) -> list[str]:
+    """The error and warning lines by kind, each with the first of them and when it came."""
+    if not log.troubles:
+        return []
+    rows = [
+        f"| {trouble.kind} | {trouble.lines} | {trouble.first_at or '?'} | {_code(trouble.first)} |"
+        for trouble in log.troubles
+    ]
+    return ["| trouble | lines | first at | first line |", "|---|---|---|---|", *rows, ""]
 
 
 def conclusions(summary: PilotSummary, log: LogDigest | None) -> list[str]:
@@ -322,7 +401,7 @@ def _growth(summary: PilotSummary) -> list[str]:
 def _settings(summary: PilotSummary) -> list[str]:
     if not summary.start.settings:
         return []
-    lines = [f"## {SECTIONS[6]}", "", "| Setting | Value |", "|---|---|"]
+    lines = [f"## {SECTIONS[7]}", "", "| Setting | Value |", "|---|---|"]
     lines += [f"| {_code(name)} | {_code(value)} |" for name, value in summary.start.settings]
     return [*lines, ""]
 

@@ -67,6 +67,35 @@ def test_an_empty_table_and_a_table_without_a_key_are_counted_in_full(database: 
     keyless.close()
 
 
+def test_keyset_and_full_read_the_tables_size_in_the_counts_statement(
+    database: Database,
+) -> None:
+    _insert(database, "old", 300)
+    expected = "SELECT pg_total_relation_size('matches'::regclass)"
+    for strategy in ("keyset", "full"):
+        counter = _counter(database, strategy=strategy)  # type: ignore[arg-type]
+        counter.take_baseline()
+        assert counter.table_bytes is None  # the baseline reads no size
+        assert counter.count(1.0, threading.Event()) == 300
+        assert counter.table_bytes == database.scalar(expected) > 0
+        counter.close()
+    estimate = _counter(database, strategy="estimate")
+    estimate.take_baseline()
+    assert estimate.count(1.0, threading.Event()) == 300
+    assert estimate.table_bytes is None  # statistics only: no lock taken, no size read
+    estimate.close()
+
+
+def test_a_view_has_no_size_of_its_own(database: Database) -> None:
+    database.execute("CREATE VIEW recent AS SELECT * FROM matches")
+    _insert(database, "v", 3)
+    counter = _counter(database, "recent")
+    counter.take_baseline()
+    assert counter.count(1.0, threading.Event()) == 3
+    assert counter.table_bytes is None  # 0 from PostgreSQL: not a size to project
+    counter.close()
+
+
 def test_the_monitor_session_cannot_write(database: Database) -> None:
     counter = _counter(database)
     counter.take_baseline()

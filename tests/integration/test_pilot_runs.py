@@ -5,7 +5,7 @@ import signal
 import time
 from pathlib import Path
 
-from monitor.core.records import Event, PilotEnded, Sample
+from monitor.core.records import Event, PilotEnded, PilotStarted, Sample
 from monitor.core.report import SECTIONS
 from tests.integration.harness import (
     App,
@@ -22,7 +22,8 @@ def test_budget_spent_stops_the_job_and_reports(
     database: Database, app: App, tmp_path: Path
 ) -> None:
     logs = tmp_path / "logs"
-    result = run_monitor(monitor_env(database, app, logs), tmp_path, "run")
+    env = monitor_env(database, app, logs, target_rows="100000", min_rate="1")
+    result = run_monitor(env, tmp_path, "run")
     print(result.stdout)
 
     assert result.returncode == 0, result.stdout + result.stderr
@@ -45,6 +46,12 @@ def test_budget_spent_stops_the_job_and_reports(
     final = [record for record in records if isinstance(record, Sample)][-1]
     assert final.final and final.total == database.scalar("SELECT count(*) FROM matches")
     assert final.total > 0
+    # the decision's limits are in the start record, the table's size in every sample
+    start = records[0]
+    assert isinstance(start, PilotStarted)
+    assert (start.target_rows, start.min_rate, start.max_hours) == (100_000, 1.0, None)
+    sizes = [record.table_bytes for record in records if isinstance(record, Sample)]
+    assert all(size is not None and size > 0 for size in sizes), sizes
 
     markdown = report_text(logs)
     headings = [line[3:] for line in markdown.splitlines() if line.startswith("## ")]
@@ -53,6 +60,9 @@ def test_budget_spent_stops_the_job_and_reports(
     assert len(rows) == 4
     assert rows[-1][4] == str(final.total)
     assert "PASSED" in markdown
+    assert "\nDecision: **" in markdown
+    assert "| Table size | " in markdown and "bytes a row" in markdown
+    assert any(line.startswith("[monitor] decision: ") for line in lines)
     assert (
         "it-Sup3r-s3cret"
         not in markdown + result.stdout + (logs / "backfill_pilot.log").read_text()

@@ -1,5 +1,6 @@
 from monitor.core.analysis import Interval, summarise
 from monitor.core.console import closing_lines, event_line, sample_line
+from monitor.core.joblog import digest
 from monitor.core.records import Event
 
 
@@ -98,9 +99,20 @@ def test_closing_lines_with_report_path(build) -> None:
     lines = closing_lines(summary, "logs/pilot_run_report_x.md")
     assert lines == [
         "[monitor] PASSED: the time budget was spent with the job running",
+        "[monitor] decision: GO on the figures; the report's decision also weighs the job's log",
         "[monitor] rows added: 300 in 10m (average 30.0/min)",
         "[monitor] report: logs/pilot_run_report_x.md",
     ]
+    quiet = digest("logs/backfill_pilot.log", ["INFO saved 10 matches\n"])
+    assert closing_lines(summary, "r.md", quiet)[1] == (
+        "[monitor] decision: GO. The job ran the whole 10m budget without failing."
+        " (3 more in the report)"
+    )
+    noisy = digest("logs/backfill_pilot.log", ["ERROR HTTP 500\n"])
+    assert closing_lines(summary, "r.md", noisy)[1] == (
+        "[monitor] decision: INCONCLUSIVE. The job's log has 1 error line(s) and 0 traceback(s)"
+        " in 1 lines: read them before a full run."
+    )
 
 
 def test_closing_lines_without_report_and_with_missing_samples(build) -> None:
@@ -109,12 +121,19 @@ def test_closing_lines_without_report_and_with_missing_samples(build) -> None:
     )
     lines = closing_lines(summary, None)
     assert lines[0].startswith("[monitor] INTERRUPTED")
+    assert lines[1] == (
+        "[monitor] decision: INCONCLUSIVE. The pilot was interrupted after 3m of 10m (30%)."
+        " (1 more in the report)"
+    )
     assert "[monitor] samples missing: 2 of 3" in lines
     assert lines[-1] == "[monitor] report: NOT WRITTEN"
-    assert "rows added: 30 in 3m" in lines[1]
+    assert "rows added: 30 in 3m" in lines[2]
 
 
 def test_closing_lines_when_nothing_was_counted(build) -> None:
     summary = summarise([build.start(), *build.regular([None]), build.end(60.0)])
     lines = closing_lines(summary, "r.md")
-    assert lines[1] == "[monitor] rows added: ? in 1m (average ?/min)"
+    assert lines[1] == (
+        "[monitor] decision: INCONCLUSIVE. No count of the table could be taken: no rate to judge."
+    )
+    assert lines[2] == "[monitor] rows added: ? in 1m (average ?/min)"

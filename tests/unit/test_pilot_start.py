@@ -61,6 +61,8 @@ class Clock:
 
 
 class Counter:
+    table_bytes = None
+
     def count(self, seconds: float, cancel: threading.Event) -> int:
         return 7
 

@@ -232,12 +232,41 @@ def test_log_tail_with_backtick_fence_is_fenced_safely(build) -> None:
 def test_log_analysis_table(build) -> None:
     log = log_digest(["INFO a\n", "ERROR b\n", "Traceback (most recent call last):\n"])
     text = report.render(growing(build), log)
-    ((_, rows),) = tables(section(parse(text), "Log analysis"))
+    (_, rows), _ = tables(section(parse(text), "Log analysis"))
     values = {row[0]: row[1] for row in rows}
     assert values["File"] == "logs/backfill_pilot.log"
     assert values["Lines (this run)"] == "3"
     assert values["Error lines"] == "1"
+    assert values["Warning lines"] == "0"
     assert values["Tracebacks"] == "1"
+
+
+def test_log_troubles_are_grouped_by_kind_with_the_first_and_its_time(build) -> None:
+    log = log_digest(
+        [
+            "2026-12-03 20:08:54 INFO Processed 10 matches\n",
+            "2026-12-03 20:10:04 WARNING HTTP 429 Too Many Requests, cooling down 30s\n",
+            "2026-12-03 20:11:04 WARNING HTTP 429 Too Many Requests, cooling down 30s\n",
+            "2026-12-03 20:12:00 ERROR read timed out after 10s\n",
+            "2026-12-03 20:12:30 WARNING disk almost full\n",
+            "2026-12-03 20:13:00 ERROR psycopg2.OperationalError: server closed the connection\n",
+            "Traceback (most recent call last):\n",
+            "ValueError: bad row\n",
+        ]
+    )
+    assert (log.error_lines, log.warning_lines, log.tracebacks) == (3, 3, 1)
+    text = report.render(growing(build), log)
+    _, (header, rows) = tables(section(parse(text), "Log analysis"))
+    assert header == ["trouble", "lines", "first at", "first line"]
+    assert [row[:3] for row in rows] == [
+        ["rate limited (HTTP 429)", "2", "2026-12-03 20:10:04"],
+        ["timeouts", "1", "2026-12-03 20:12:00"],
+        ["other warnings", "1", "2026-12-03 20:12:30"],
+        ["connection trouble", "1", "2026-12-03 20:13:00"],
+        ["tracebacks", "1", "?"],
+        ["other errors", "1", "?"],
+    ]
+    assert rows[0][3] == "2026-12-03 20:10:04 WARNING HTTP 429 Too Many Requests, cooling down 30s"
 
 
 def test_unreadable_log(build) -> None:

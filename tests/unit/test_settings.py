@@ -439,3 +439,59 @@ def test_a_metrics_port_must_be_a_port(
     monkeypatch: pytest.MonkeyPatch, value: str, line: str
 ) -> None:
     assert config_error(monkeypatch, PILOT_METRICS_PORT=value).lines == [line]
+
+
+def test_the_decisions_limits_are_unset_by_default() -> None:
+    settings = load_settings()
+    assert (settings.target_rows, settings.min_rate, settings.max_hours) == (None, None, None)
+    shown = dict(describe(settings))
+    assert shown["PILOT_TARGET_ROWS"] == shown["PILOT_MIN_RATE"] == "(unset)"
+    assert shown["PILOT_MAX_HOURS"] == "(unset)"
+
+
+def test_the_decisions_limits_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PILOT_TARGET_ROWS", "250000")
+    monkeypatch.setenv("PILOT_MIN_RATE", "50")
+    monkeypatch.setenv("PILOT_MAX_HOURS", "7.5")
+    settings = load_settings()
+    assert (settings.target_rows, settings.min_rate, settings.max_hours) == (250_000, 50.0, 7.5)
+    shown = dict(describe(settings))
+    assert (shown["PILOT_TARGET_ROWS"], shown["PILOT_MIN_RATE"], shown["PILOT_MAX_HOURS"]) == (
+        "250000",
+        "50",
+        "7.5",
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "line"),
+    [
+        ("PILOT_TARGET_ROWS", "0", "PILOT_TARGET_ROWS: must be positive, got 0"),
+        (
+            "PILOT_TARGET_ROWS",
+            "many",
+            "PILOT_TARGET_ROWS: Input should be a valid integer, unable to parse string as an"
+            " integer",
+        ),
+        ("PILOT_MIN_RATE", "-5", "PILOT_MIN_RATE: must be positive, got -5"),
+        (
+            "PILOT_MIN_RATE",
+            "fast",
+            "PILOT_MIN_RATE: Input should be a valid number, unable to parse string as a number",
+        ),
+        ("PILOT_MAX_HOURS", "0", "PILOT_MAX_HOURS: must be positive, got 0"),
+    ],
+)
+def test_the_decisions_limits_must_be_positive(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, line: str
+) -> None:
+    env = {name: value}
+    if name == "PILOT_MAX_HOURS":
+        env["PILOT_TARGET_ROWS"] = "1000"
+    assert config_error(monkeypatch, **env).lines == [line]
+
+
+def test_a_maximum_of_hours_needs_a_target(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert config_error(monkeypatch, PILOT_MAX_HOURS="12").lines == [
+        "PILOT_MAX_HOURS: needs PILOT_TARGET_ROWS (the ETA it limits is the time for the rows left)"
+    ]

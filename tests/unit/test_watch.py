@@ -111,20 +111,26 @@ class FakeJob:
 
 
 class FakeCounter:
-    """Returns the scripted counts in turn; an exception in the script is raised instead."""
+    """Returns the scripted counts in turn; an exception in the script is raised instead.
+    With ``bytes_per_row``, each count reads the table's size too, as the real one does."""
 
     def __init__(self, clock: FakeClock, script: list[int | Exception]) -> None:
         self.clock = clock
         self.script = list(script)
         self.calls: list[tuple[float, float, threading.Event]] = []
         self._last = 0
+        self.bytes_per_row: int | None = None
+        self.table_bytes: int | None = None
 
     def count(self, seconds: float, cancel: threading.Event) -> int:
         self.calls.append((self.clock.elapsed(), seconds, cancel))
+        self.table_bytes = None
         item = self.script.pop(0) if self.script else self._last
         if isinstance(item, Exception):
             raise item
         self._last = item
+        if self.bytes_per_row is not None:
+            self.table_bytes = item * self.bytes_per_row
         return item
 
 
@@ -215,6 +221,22 @@ def verdict_of(build, pilot: Pilot, baseline: int = 100):
         interval=pilot.watch.plan.interval_s,
     )
     return summarise([start, *pilot.timeline.records]).verdict
+
+
+def test_a_sample_carries_the_table_size_its_count_read(build) -> None:
+    pilot = make_pilot([110, CountFailedError("timeout"), 130], duration=180.0)
+    pilot.counter.bytes_per_row = 2000
+    pilot.watch.run()
+    assert [(s.total, s.table_bytes) for s in pilot.timeline.samples] == [
+        (110, 220_000),
+        (None, None),  # a failed count reads no size either
+        (130, 260_000),
+        (130, 260_000),  # the count after the stop
+    ]
+    start = build.start(baseline=100, duration=180.0)
+    size = summarise([start, *pilot.timeline.records]).table_size
+    assert size is not None
+    assert (size.table_bytes, size.rows) == (260_000, 130)
 
 
 def test_budget_reached(build) -> None:
