@@ -9,12 +9,19 @@ from types import FrameType
 
 from monitor.adapters.heartbeat import Heartbeat
 from monitor.adapters.journal import unfinished
+from monitor.core.language import LANGUAGES, Language
 from monitor.core.verdict import EXIT_CONFIG, EXIT_FAILED, EXIT_OK
 from monitor.outputs import outputs_from
 from monitor.pilot import rebuild_report, run_pilot
 from monitor.preflight import preflight
 from monitor.resume import take_up
-from monitor.settings import ConfigError, Settings, describe, load_settings
+from monitor.settings import (
+    ConfigError,
+    Settings,
+    describe,
+    load_report_language,
+    load_settings,
+)
 from monitor.watch import StopRequest
 
 PREFLIGHT_S = 60.0
@@ -36,13 +43,19 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("check", help="run the preflight checks only and print each result")
     rebuild = commands.add_parser("report", help="rebuild the Markdown report from a journal")
     rebuild.add_argument("journal", type=Path, help="a pilot_journal_*.jsonl file")
+    rebuild.add_argument(
+        "--language",
+        type=str.lower,
+        choices=LANGUAGES,
+        help="the report's language (default: PILOT_REPORT_LANGUAGE, else en)",
+    )
     args = parser.parse_args(argv)
 
-    if args.command == "report":
-        return _report(args.journal)
     if args.env_file and not Path(args.env_file).is_file():
         _say(f"--env-file: {args.env_file} is not a file")
         return EXIT_CONFIG
+    if args.command == "report":
+        return _report(args.journal, args.language, args.env_file or ".env")
     try:
         settings = load_settings(args.env_file or ".env")
     except ConfigError as error:
@@ -105,14 +118,22 @@ def _check(settings: Settings) -> int:
         _say(check.line())
     if stack is None:
         return EXIT_CONFIG
-    stack.counter.close()
-    stack.client.close()
+    stack.close()
     return EXIT_OK
 
 
-def _report(journal: Path) -> int:
+def _report(journal: Path, language: Language | None, env_file: str) -> int:
+    """The report again, in the language asked for, else PILOT_REPORT_LANGUAGE's: the language
+    is how it is told, not a fact of the pilot, so the journal does not decide it."""
+    if language is None:
+        try:
+            language = load_report_language(env_file)
+        except ConfigError as error:
+            for line in error.lines:
+                _say(line)
+            return EXIT_CONFIG
     try:
-        path = rebuild_report(journal)
+        path = rebuild_report(journal, language=language)
     except (OSError, ValueError) as error:
         _say(f"JOURNAL: cannot rebuild the report from {journal}: {error}")
         return EXIT_FAILED

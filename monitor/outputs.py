@@ -16,6 +16,7 @@ from monitor.adapters.metrics import Metrics
 from monitor.adapters.notify import Notifier, Webhook
 from monitor.adapters.pings import Pings
 from monitor.core.analysis import PilotSummary
+from monitor.core.decision import UNCHECKED, LogCheck
 from monitor.core.records import Record
 from monitor.settings import Settings
 
@@ -26,8 +27,11 @@ class Output(Protocol):
         disk refused it)."""
         ...
 
-    def concluded(self, summary: PilotSummary, report: Path | None) -> None:
-        """The pilot's summary and its report (None: it could not be written)."""
+    def concluded(
+        self, summary: PilotSummary, report: Path | None, log: LogCheck = UNCHECKED
+    ) -> None:
+        """The pilot's summary, its report (None: it could not be written) and the job log's
+        digest, which the decision weighs."""
         ...
 
     def close(self, timeout_s: float) -> None:
@@ -58,10 +62,12 @@ class Fanout:
             with contextlib.suppress(Exception):
                 output.record(record)
 
-    def concluded(self, summary: PilotSummary, report: Path | None) -> None:
+    def concluded(
+        self, summary: PilotSummary, report: Path | None, log: LogCheck = UNCHECKED
+    ) -> None:
         for output in self.outputs:
             with contextlib.suppress(Exception):
-                output.concluded(summary, report)
+                output.concluded(summary, report, log)
 
     def close(self, timeout_s: float) -> None:
         for output in self.outputs:

@@ -18,6 +18,7 @@ from monitor.adapters.clock import SystemClock
 from monitor.adapters.counter import CountError, StrategyError
 from monitor.adapters.files import (
     create_new,
+    read_json_files,
     read_log,
     start_log_section,
     write_new,
@@ -27,10 +28,12 @@ from monitor.adapters.job import ENGINE_ERRORS, ExecJob, JobError, LaunchRefused
 from monitor.adapters.journal import Journal, iter_journal
 from monitor.core import chart, report
 from monitor.core.analysis import PilotSummary, Summariser, split_start, summarise
+from monitor.core.comparison import Comparison, previous_pilot
 from monitor.core.console import closing_lines
 from monitor.core.duration import format_duration
 from monitor.core.joblog import LogDigest, run_header
-from monitor.core.records import EndReason, PilotEnded, PilotStarted, Record
+from monitor.core.language import Language
+from monitor.core.records import EndReason, PilotEnded, PilotStarted, Record, TableStart
 from monitor.core.samples_csv import csv_lines
 from monitor.core.summary_json import dumps, summary_json
 from monitor.core.verdict import EXIT_CONFIG, EXIT_FAILED
@@ -45,6 +48,8 @@ REPORT_STEM = "pilot_run_report_"
 SAMPLES_STEM = "pilot_samples_"
 CHART_STEM = "pilot_chart_"
 SUMMARY_STEM = "pilot_summary_"
+# The newest summaries read to find the previous pilot: a bound on the work at the end.
+PREVIOUS_LOOKED_AT = 50
 JOURNAL_STEM = "pilot_journal_"
 T = TypeVar("T")
 
@@ -67,8 +72,7 @@ def run_pilot(
     try:
         return _pilot(settings, stack, stop, emit, heartbeat=heartbeat, outputs=outputs)
     finally:
-        stack.counter.close()
-        stack.client.close()
+        stack.close()
 
 
 def _pilot(
@@ -83,6 +87,11 @@ def _pilot(
     clock = SystemClock()
     try:
         baseline = stack.counter.take_baseline()
+        others = tuple(
+            TableStart(other.name, b.rows, b.describe(), b.to_dict())
+            for other in stack.others
+            for b in (other.take_baseline(),)
+        )
     except psycopg2.Error as error:
         emit(f"PILOT_DATABASE_URL: the initial count failed, nothing was started: {error}".strip())
         return EXIT_CONFIG
@@ -120,6 +129,7 @@ def _pilot(
             planned_samples=settings.planned_samples,
             started_monotonic=clock.monotonic(),
             stall_after_s=settings.stall_after,
+            stall_fails=settings.stall_fails,
         )
         recorder.append(
             PilotStarted(
@@ -140,12 +150,16 @@ def _pilot(
                 target_rows=settings.target_rows,
                 min_rate=settings.min_rate,
                 max_hours=settings.max_hours,
+                tables=others,
             )
         )
         emit(
             f"[monitor] pilot {run_id}: {settings.table} has {baseline.rows} rows; a sample every"
             f" {format_duration(settings.interval)} for {format_duration(settings.duration)}"
         )
+        if others:
+            watched = ", ".join(f"{other.table} has {other.baseline_rows}" for other in others)
+            emit(f"[monitor] also watched: {watched}")
         watch = Watch(
             plan,
             job=job,
@@ -158,6 +172,7 @@ def _pilot(
             count_errors=(CountError,),
             engine_errors=ENGINE_ERRORS,
             heartbeat=heartbeat,
+            others=stack.others,
         )
         end = _start_and_watch(job, watch, stop, f"`{command}` in {container}")
     finally:
@@ -169,7 +184,9 @@ def _pilot(
             emit(f"[monitor] last {len(digest.tail)} lines of {job_log}:")
             for line in digest.tail:
                 emit(f"    {line}")
-    return conclude(journal_path, emit, journal.unwritten, recorder)
+    return conclude(
+        journal_path, emit, journal.unwritten, recorder, language=settings.report_language
+    )
 
 
 def _start_and_watch(job: ExecJob, watch: Watch, stop: StopRequest, what: str) -> PilotEnded:
@@ -209,12 +226,15 @@ def conclude(
     emit: Callable[[str], None],
     unwritten: Sequence[Record] = (),
     outputs: Fanout | None = None,
+    *,
+    language: Language = "en",
 ) -> int:
     """Writes the samples CSV and the report from the journal on disk; says how it went.
 
     The report matters more: when the CSV cannot be written (a full disk), the console and
     the report say so, and the report is written all the same. Records the disk refused
-    (``unwritten``) are summarised after the journal's own.
+    (``unwritten``) are summarised after the journal's own. ``language`` is the report's
+    (and its chart's and page's); the console stays English.
     """
     try:
         try:
@@ -228,15 +248,18 @@ def conclude(
         emit(f"[monitor] the report could NOT be written: {error}")
         return EXIT_FAILED
     log = job_log(summary, journal_path.parent)
+    previous = _previous(summary, journal_path.parent, log, emit)
     try:
-        path: Path | None = write_report(summary, journal_path.parent, samples, emit, log)
+        path: Path | None = write_report(
+            summary, journal_path.parent, samples, emit, log, language=language, previous=previous
+        )
     except OSError as error:
         emit(f"[monitor] the report could NOT be written: {error}")
         path = None
-    for line in closing_lines(summary, str(path) if path else None, log):
+    for line in closing_lines(summary, str(path) if path else None, log, previous=previous):
         emit(line)
     if outputs is not None:
-        outputs.concluded(summary, path)
+        outputs.concluded(summary, path, log)
     code = summary.verdict.exit_code
     return code if path else max(code, EXIT_FAILED)
 
@@ -274,9 +297,15 @@ def write_report(
     samples: Path | None,
     emit: Callable[[str], None] = _say_on_stderr,
     log: LogDigest | Literal["unread"] | None = "unread",
+    *,
+    language: Language = "en",
+    previous: Comparison | Literal["unread"] | None = "unread",
 ) -> Path:
     """The report beside the journal, with its chart (SVG), its HTML page and a JSON summary;
-    ``log`` is the job log's digest (read here when not given).
+    ``log`` is the job log's digest (read here when not given). The report, the chart and
+    the page are in ``language``; the JSON summary stays English and records it.
+    ``previous`` compares with the previous pilot (found here, before this run's summary is
+    written, when not given; None: there is none).
 
     ``samples`` is the CSV of every sample beside it (None: it could not be written). The
     Markdown report is what counts: the chart goes first, so that the report links to the
@@ -285,10 +314,19 @@ def write_report(
     """
     if log == "unread":
         log = job_log(summary, directory)
+    if previous == "unread":
+        previous = _previous(summary, directory, log, emit)
     run = summary.start.run_id
-    drawn = _extra(emit, "chart", lambda: _write_chart(summary, directory))
+    drawn = _extra(emit, "chart", lambda: _write_chart(summary, directory, language))
     chart_name, svg = (drawn[0].name, drawn[1]) if drawn else (None, None)
-    text = report.render(summary, log, samples.name if samples else None, chart_name)
+    text = report.render(
+        summary,
+        log,
+        samples.name if samples else None,
+        chart_name,
+        language=language,
+        previous=previous,
+    )
     path = write_new(directory, f"{REPORT_STEM}{run}", ".md", text)
     page = _extra(
         emit,
@@ -297,7 +335,7 @@ def write_report(
             directory,
             f"{REPORT_STEM}{run}",
             ".html",
-            _page(text, chart_name, svg),
+            _page(text, chart_name, svg, language),
         ),
     )
     files = {
@@ -310,22 +348,54 @@ def write_report(
         emit,
         "JSON summary",
         lambda: write_new(
-            directory, f"{SUMMARY_STEM}{run}", ".json", dumps(summary_json(summary, log, **files))
+            directory,
+            f"{SUMMARY_STEM}{run}",
+            ".json",
+            dumps(summary_json(summary, log, **files, report_language=language, previous=previous)),
         ),
     )
     return path
 
 
-def _page(markdown: str, chart_name: str | None, svg: str | None) -> str:
+def find_previous(
+    summary: PilotSummary, directory: Path, log: LogDigest | None
+) -> Comparison | None:
+    """The comparison with the previous pilot of the same table whose JSON summary is in
+    ``directory`` (None: there is none); see ``monitor.core.comparison``.
+
+    Only the ``PREVIOUS_LOOKED_AT`` newest summaries named before this run's are read (names
+    carry the start, so a report rebuilt later still finds the pilot before its own), and
+    an unreadable or invalid one is passed over: this run's own is never taken, written or not.
+    """
+    current = summary_json(summary, log, report=None)
+    candidates = read_json_files(
+        directory,
+        SUMMARY_STEM,
+        below=f"{SUMMARY_STEM}{summary.start.run_id}",
+        newest=PREVIOUS_LOOKED_AT,
+    )
+    return previous_pilot(current, candidates)
+
+
+def _previous(
+    summary: PilotSummary, directory: Path, log: LogDigest | None, emit: Callable[[str], None]
+) -> Comparison | None:
+    """``find_previous``, or None once the console was told why: never at the report's expense."""
+    return _extra(
+        emit, "comparison with the previous pilot", lambda: find_previous(summary, directory, log)
+    )
+
+
+def _page(markdown: str, chart_name: str | None, svg: str | None, language: Language) -> str:
     """The HTML page; markdown-it is loaded here, at the end only, so that the monitor does not
     carry it while it samples (about 1 MB and 80 ms measured)."""
     from monitor.core.html import render_html  # noqa: PLC0415
 
-    return render_html(markdown, chart_name, svg)
+    return render_html(markdown, chart_name, svg, language)
 
 
-def _write_chart(summary: PilotSummary, directory: Path) -> tuple[Path, str]:
-    svg = chart.render_chart(summary)
+def _write_chart(summary: PilotSummary, directory: Path, language: Language) -> tuple[Path, str]:
+    svg = chart.render_chart(summary, language)
     return write_new(directory, f"{CHART_STEM}{summary.start.run_id}", ".svg", svg), svg
 
 
@@ -338,8 +408,13 @@ def _extra(emit: Callable[[str], None], what: str, make: Callable[[], T]) -> T |
         return None
 
 
-def rebuild_report(journal_path: Path, emit: Callable[[str], None] = _say_on_stderr) -> Path:
+def rebuild_report(
+    journal_path: Path,
+    emit: Callable[[str], None] = _say_on_stderr,
+    *,
+    language: Language = "en",
+) -> Path:
     """The CSV and the report (with its extras) again, from the journal alone: it is the
-    source of truth."""
+    source of truth. The language is not in it: a report may be rebuilt in either."""
     summary, samples = summarise_into_csv(journal_path)
-    return write_report(summary, journal_path.parent, samples, emit)
+    return write_report(summary, journal_path.parent, samples, emit, language=language)

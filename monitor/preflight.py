@@ -43,6 +43,12 @@ class Stack:
     client: docker.DockerClient
     container: AppContainer
     counter: TableCounter
+    others: tuple[TableCounter, ...] = ()  # PILOT_TABLES beside PILOT_TABLE
+
+    def close(self) -> None:
+        for counter in (self.counter, *self.others):
+            counter.close()
+        self.client.close()
 
 
 def preflight(settings: Settings) -> tuple[list[Check], Stack | None]:
@@ -64,11 +70,13 @@ def preflight(settings: Settings) -> tuple[list[Check], Stack | None]:
 
     client, container = _docker_checks(settings, checks)
     counter = _database_checks(settings, checks)
+    others = _other_tables_checks(settings, checks) if counter else ()
 
     if client and container and counter and all(check.ok for check in checks):
-        return checks, Stack(client, container, counter)
-    if counter:
-        counter.close()
+        return checks, Stack(client, container, counter, others)
+    for opened in (counter, *others):
+        if opened:
+            opened.close()
     return checks, None
 
 
@@ -176,6 +184,7 @@ def _database_checks(settings: Settings, checks: list[Check]) -> TableCounter | 
         settings.connect_timeout,
         settings.statement_timeout,
         settings.count_strategy,
+        job_application=settings.job_application,
     )
     try:
         exists = counter.table_exists()
@@ -222,6 +231,35 @@ def _database_checks(settings: Settings, checks: list[Check]) -> TableCounter | 
         return None
     checks.append(Check("table", True, f"{settings.table} exists; counted by {strategy}"))
     return counter
+
+
+def _other_tables_checks(settings: Settings, checks: list[Check]) -> tuple[TableCounter, ...]:
+    """Each of PILOT_TABLES must exist and be readable; each is counted the auto way."""
+    counters: list[TableCounter] = []
+    problems: list[str] = []
+    for table in settings.other_tables:
+        counter = TableCounter(
+            settings.database, table, settings.connect_timeout, settings.statement_timeout
+        )
+        counters.append(counter)
+        try:
+            if not counter.table_exists():
+                problems.append(f"no table {str(table)!r}")
+            elif not counter.readable():
+                problems.append(
+                    f"user {settings.database.user!r} may not read {str(table)!r}"
+                    f" (GRANT SELECT ON {table} TO {settings.database.user})"
+                )
+            else:
+                counter.check_strategy()
+        except (StrategyError, psycopg2.Error) as error:
+            problems.append(f"{table}: {_short(error)}")
+    if problems:
+        checks.append(Check("other tables", False, f"PILOT_TABLES: {'; '.join(problems)}"))
+    elif counters:
+        names = ", ".join(counter.name for counter in counters)
+        checks.append(Check("other tables", True, f"{names} can be counted"))
+    return tuple(counters)
 
 
 def _short(error: Exception) -> str:

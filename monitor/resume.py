@@ -20,7 +20,7 @@ from monitor.adapters.counter import Baseline, CountError, TableCounter
 from monitor.adapters.job import ENGINE_ERRORS, ExecJob, Found, JobError, find_run_job
 from monitor.adapters.journal import Journal, JournalLockedError, iter_journal
 from monitor.core.duration import format_duration
-from monitor.core.records import EndReason
+from monitor.core.records import EndReason, TableStart
 from monitor.core.report import timestamp
 from monitor.core.table import parse_table_name
 from monitor.core.unfinished import Unfinished, where_it_stands
@@ -101,12 +101,14 @@ def _take_up(
         parse_table_name(start.table),
         settings.connect_timeout,
         settings.statement_timeout,
+        job_application=settings.job_application,
     )
     counter.baseline = (
         Baseline.from_dict(start.baseline)
         if start.baseline
         else Baseline(rows=start.baseline_rows, strategy="full")
     )
+    others = tuple(_other_table(settings, table) for table in start.tables)
     try:
         job = ExecJob(
             client.api,
@@ -120,9 +122,11 @@ def _take_up(
             state,
             job=job,
             counter=counter,
+            others=others,
             journal=outputs,
             stop_grace_s=settings.stop_grace,
             stall_after_s=settings.stall_after,
+            stall_fails=settings.stall_fails,
             stop=stop,
             emit=emit,
             heartbeat=heartbeat,
@@ -155,9 +159,28 @@ def _take_up(
             watch.finish(reason, detail)
     finally:
         journal.close()
-        counter.close()
+        for opened in (counter, *others):
+            opened.close()
         client.close()
-    return conclude(journal.path, emit, journal.unwritten, outputs)
+    return conclude(
+        journal.path, emit, journal.unwritten, outputs, language=settings.report_language
+    )
+
+
+def _other_table(settings: Settings, table: TableStart) -> TableCounter:
+    """One of PILOT_TABLES as its journal left it: the same baseline, so the same counts."""
+    counter = TableCounter(
+        settings.database,
+        parse_table_name(table.table),
+        settings.connect_timeout,
+        settings.statement_timeout,
+    )
+    counter.baseline = (
+        Baseline.from_dict(table.baseline)
+        if table.baseline
+        else Baseline(rows=table.baseline_rows, strategy="full")
+    )
+    return counter
 
 
 def _watch(
@@ -165,9 +188,11 @@ def _watch(
     *,
     job: ExecJob,
     counter: TableCounter,
+    others: Sequence[TableCounter],
     journal: Fanout,
     stop_grace_s: float,
     stall_after_s: float,
+    stall_fails: bool,
     stop: StopRequest,
     emit: Callable[[str], None],
     heartbeat: Heartbeat | None,
@@ -181,6 +206,7 @@ def _watch(
         planned_samples=max(1, int(start.duration_s // start.interval_s)),
         started_monotonic=clock.monotonic() - (clock.now() - start.at),
         stall_after_s=stall_after_s,
+        stall_fails=stall_fails,
     )
     return Watch(
         plan,
@@ -195,6 +221,7 @@ def _watch(
         engine_errors=ENGINE_ERRORS,
         heartbeat=heartbeat,
         resume=Resume(state.last_index, state.progress),
+        others=others,
     )
 
 

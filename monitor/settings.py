@@ -17,6 +17,7 @@ from pydantic_settings.exceptions import SettingsError
 from monitor.core.counting import Strategy
 from monitor.core.database import DatabaseTarget, parse_database_url
 from monitor.core.duration import format_duration, parse_duration
+from monitor.core.language import Language
 from monitor.core.table import TableName, parse_table_name
 
 ENV_PREFIX = "PILOT_"
@@ -41,7 +42,20 @@ def _environment(value: Any) -> Any:
     return pairs
 
 
+def _names(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    return tuple(name.strip() for name in value.split(",") if name.strip())
+
+
+def _any_case(value: Any) -> Any:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
 Seconds = Annotated[float, BeforeValidator(_seconds)]
+ReportLanguage = Annotated[Language, BeforeValidator(_any_case)]
+Names = Annotated[tuple[str, ...], NoDecode, BeforeValidator(_names)]
+MAX_TABLES = 10
 Environment = Annotated[dict[str, str], NoDecode, BeforeValidator(_environment)]
 
 
@@ -75,6 +89,8 @@ class Settings(BaseSettings):
     database_url: SecretStr = SecretStr(DEFAULT_DATABASE_URL)
     database_password: SecretStr | None = None
     table: str = "matches"
+    # More tables to watch beside PILOT_TABLE (which rates, ETA and decision are about).
+    tables: Names = ()
     count_strategy: Strategy = "auto"
     stop_grace: Seconds = 10.0
     statement_timeout: Seconds = 30.0
@@ -87,12 +103,18 @@ class Settings(BaseSettings):
     ping_url: SecretStr | None = None
     notify_timeout: Seconds = 5.0
     stall_after: Seconds = 600.0
+    stall_fails: bool = False
+    # The application_name of the job's database sessions; unset: every other client
+    # session of the database (the monitors' aside).
+    job_application: str | None = None
     metrics_port: int | None = None
     # What the report's decision holds the pilot against, each unchecked unless set: the full
     # backfill's expected row count (for an ETA), rows a minute, hours for the rest.
     target_rows: int | None = None
     min_rate: float | None = None
     max_hours: float | None = None
+    # The words of the report, its chart and its page (en, zh); the console stays English.
+    report_language: ReportLanguage = "en"
 
     @field_validator(
         "duration",
@@ -136,7 +158,16 @@ class Settings(BaseSettings):
         parse_table_name(value)
         return value
 
-    @field_validator("compose_project", "app_container", "workdir", "user")
+    @field_validator("tables")
+    @classmethod
+    def _tables(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for name in value:
+            parse_table_name(name)
+        if len(value) > MAX_TABLES:
+            raise ValueError(f"at most {MAX_TABLES} tables, got {len(value)}")
+        return value
+
+    @field_validator("compose_project", "app_container", "workdir", "user", "job_application")
     @classmethod
     def _blank_is_unset(cls, value: str | None) -> str | None:
         return value.strip() or None if value is not None else None
@@ -178,6 +209,16 @@ class Settings(BaseSettings):
         return parse_table_name(self.table)
 
     @property
+    def other_tables(self) -> tuple[TableName, ...]:
+        """PILOT_TABLES without PILOT_TABLE and repeats, in their order."""
+        primary, found = self.table_name, []
+        for name in self.tables:
+            table = parse_table_name(name)
+            if table != primary and table not in found:
+                found.append(table)
+        return tuple(found)
+
+    @property
     def database(self) -> DatabaseTarget:
         return parse_database_url(self.database_url.get_secret_value(), self.database_password)
 
@@ -217,6 +258,21 @@ def load_settings(env_file: str | None = ".env") -> Settings:
     if problems:
         raise ConfigError(problems)
     return settings
+
+
+class _ReportSettings(BaseSettings):
+    model_config = Settings.model_config
+
+    report_language: ReportLanguage = "en"
+
+
+def load_report_language(env_file: str | None = ".env") -> Language:
+    """PILOT_REPORT_LANGUAGE alone (the environment, then .env), for a report rebuilt from a
+    journal: no other setting's mistake stands in its way."""
+    try:
+        return _ReportSettings(_env_file=env_file).report_language  # type: ignore[call-arg]
+    except ValidationError as error:
+        raise ConfigError([_error_line(item) for item in error.errors()]) from None
 
 
 def _env_file_problems(env_file: str | None) -> list[str]:
@@ -272,6 +328,8 @@ def describe(settings: Settings) -> list[tuple[str, str]]:
             shown = "***"
         elif name == "job_env":
             shown = " ".join(f"{key}=***" for key in value) or "(none)"
+        elif name == "tables":
+            shown = ",".join(value) or "(none)"
         elif name in (
             "duration",
             "interval",

@@ -8,14 +8,15 @@ ends by stopping the job: nothing on the way out (a full disk, a lost Engine) ma
 
 import contextlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from monitor.core.activity import Activity, Reading
 from monitor.core.analysis import Progress, measure, start_progress
 from monitor.core.console import event_line, sample_line
 from monitor.core.duration import format_duration
-from monitor.core.records import EndReason, Event, PilotEnded, Record, Sample
+from monitor.core.records import EndReason, Event, PilotEnded, Record, Sample, TableCount
 
 STATUS_POLL_S = 0.5  # the job's exit is seen within this, whatever the interval
 TICK_S = 0.1
@@ -70,6 +71,23 @@ class Counter(Protocol):
         """The table's size on disk as the last count read it; None: not read."""
         ...
 
+    @property
+    def reading(self) -> Reading:
+        """The job's activity in the database as read with the last count."""
+        ...
+
+
+class OtherTable(Protocol):
+    """One more watched table (PILOT_TABLES): counted after the pilot's own, each sample."""
+
+    @property
+    def name(self) -> str: ...
+
+    def count(self, seconds: float, cancel: threading.Event) -> int: ...
+
+    @property
+    def reading(self) -> Reading: ...
+
 
 class Recorder(Protocol):
     def append(self, record: Record) -> None: ...
@@ -116,8 +134,10 @@ class Plan:
     stop_grace_s: float
     planned_samples: int
     started_monotonic: float
-    # No new rows for this long while the job runs is a stall (an event, and a notice).
+    # No progress of any kind for this long while the job runs is a stall (an event, and a
+    # notice); with ``stall_fails``, it also ends the pilot as failed.
     stall_after_s: float = float("inf")
+    stall_fails: bool = False
 
 
 class Watch:
@@ -136,8 +156,11 @@ class Watch:
         engine_errors: tuple[type[Exception], ...] = (),
         heartbeat: Heartbeat | None = None,
         resume: Resume | None = None,
+        others: Sequence[OtherTable] = (),
     ) -> None:
         self.plan = plan
+        self.others = others
+        self._others_seen: dict[str, TableCount] = {}  # each other table's last good count
         self.job = job
         self.counter = counter
         self.journal = journal
@@ -160,8 +183,9 @@ class Watch:
         self._engine_retry_at = 0.0
         self._count_failing = False
         self._journal_failing = False
-        self._grew_at = self._progress.last_elapsed_s  # when the table last gained rows
+        self._progressed_at = self._progress.last_elapsed_s  # when the job last showed progress
         self._stalled = False
+        self._stall_message = ""
 
     @property
     def last_index(self) -> int:
@@ -218,6 +242,8 @@ class Watch:
                 return "budget", f"the {format_duration(plan.duration_s)} budget was spent"
             if not self._sample(final=False):
                 return self._exited()
+            if self._stalled and plan.stall_fails:
+                return "stall", self._stall_message
 
     def _wait_until(self, due: float) -> tuple[EndReason, str] | None:
         """Watches the job and the stop flag until ``due``; says why the pilot ended, if it did.
@@ -291,11 +317,14 @@ class Watch:
         total: int | None = None
         error: str | None = None
         table_bytes: int | None = None
+        reading = Reading()
         try:
             total = self.counter.count(budget, threading.Event() if final else self.stop.event)
-            table_bytes = self.counter.table_bytes
+            table_bytes, reading = self.counter.table_bytes, self.counter.reading
         except self._count_errors as failure:
             error = str(failure) or type(failure).__name__
+        others = self._count_others(budget, final)
+        others_moved = self._others_moved(others)
         self._index += 1
         sample = Sample(
             index=self._index,
@@ -306,31 +335,87 @@ class Watch:
             error=error,
             final=final,
             table_bytes=table_bytes,
+            changes=reading.changes,
+            sessions=reading.sessions,
+            blockers=reading.blockers,
+            tables=others,
         )
         self.record(sample)
         row, self._progress = measure(self._progress, sample)
         self.emit(sample_line(row, self.plan.planned_samples))
         self._note_count_edges(error)
         if not final:
-            self._note_stall(row.delta, running)
+            self._note_stall(row.delta, row.activity, running, others_moved)
         return running
 
-    def _note_stall(self, delta: int | None, running: bool) -> None:
-        """One event when the running job has added no row for ``stall_after_s``, one when
-        rows come again. A missing count proves nothing either way."""
-        if delta is not None and delta > 0:
-            self._grew_at = self.elapsed()
+    def _count_others(self, budget: float, final: bool) -> tuple[TableCount, ...]:
+        """PILOT_TABLES' counts, each in a share of the sample's budget; one that fails is
+        missing, like the pilot's own."""
+        counts = []
+        share = max(0.5, budget / max(1, len(self.others)))
+        for table in self.others:
+            try:
+                total = table.count(share, threading.Event() if final else self.stop.event)
+            except self._count_errors as failure:
+                counts.append(TableCount(table.name, None, error=str(failure) or "count failed"))
+            else:
+                counts.append(TableCount(table.name, total, table.reading.changes))
+        return tuple(counts)
+
+    def _others_moved(self, others: tuple[TableCount, ...]) -> bool:
+        """Whether any other table gained rows or saw writes since its last good count."""
+        moved = False
+        for count in others:
+            if count.total is None:
+                continue
+            before = self._others_seen.get(count.table)
+            self._others_seen[count.table] = count
+            if before is None or before.total is None:
+                continue
+            wrote = (
+                count.changes is not None
+                and before.changes is not None
+                and count.changes != before.changes
+            )
+            moved = moved or count.total > before.total or wrote
+        return moved
+
+    def _note_stall(
+        self, delta: int | None, activity: Activity | None, running: bool, others_moved: bool
+    ) -> None:
+        """One event when the running job has shown no progress of any kind (rows or writes
+        in any watched table, statements) for ``stall_after_s``, one when it shows some
+        again. Without activity (not read), new rows are the only progress; a missing count
+        proves nothing."""
+        progressed = activity.progress if activity else delta is not None and delta > 0
+        progressed = progressed or others_moved
+        if progressed:
+            self._progressed_at = self.elapsed()
             if self._stalled:
                 self._stalled = False
-                self.event("progressing", "rows are being added again")
+                what = (
+                    activity.state
+                    if activity and activity.progress
+                    else "other tables"
+                    if others_moved
+                    else "growing"
+                )
+                self.event("progressing", f"the job shows progress again ({what})", state=what)
             return
-        still = self.elapsed() - self._grew_at
+        still = self.elapsed() - self._progressed_at
         if running and not self._stalled and still >= self.plan.stall_after_s - EPSILON_S:
             self._stalled = True
+            state = activity.state if activity else "idle"
+            why = activity.detail if activity else "no new rows"
+            self._stall_message = (
+                f"no progress for {format_duration(round(still))} while the job runs"
+                f" ({state}: {why})"
+            )
             self.event(
                 "stalled",
-                f"no new rows for {format_duration(round(still))} while the job runs (stalled?)",
-                since_s=self._grew_at,
+                f"{self._stall_message}: stalled?",
+                since_s=self._progressed_at,
+                state=state,
             )
 
     def _note_count_edges(self, error: str | None) -> None:

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Provision this machine for Pilot Monitor: Docker Engine and Compose v2, and for the tests
-# PostgreSQL 15, venv and chromium. Idempotent and non-interactive; a no-op (< 2 s) when all is
-# there.
+# PostgreSQL 15, venv, chromium and a CJK font. Idempotent and non-interactive; a no-op (< 2 s)
+# when all is there.
 set -euo pipefail
 
 export DEBIAN_FRONTEND=noninteractive
@@ -16,7 +16,8 @@ die() { printf 'provision: ERROR: %s\n' "$*" >&2; exit 1; }
 # --- packages -------------------------------------------------------------
 # `provision.sh` sets up what the demo and the pilot need (Docker Engine, Compose v2);
 # `provision.sh tests` adds what the tests need (PostgreSQL 15, venv, and Debian's chromium
-# for the HTML report's headless browser test). Root is needed only for what is missing.
+# with a CJK font, the small WenQuanYi Micro Hei, for the HTML report's headless browser test
+# in English and Chinese). Root is needed only for what is missing.
 missing=()
 # (a docker client alone is not enough: the Engine must answer or be installable here)
 docker info >/dev/null 2>&1 || command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
@@ -29,6 +30,7 @@ if [ "${1:-}" = tests ]; then
     done
     python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
     [ -x /usr/bin/chromium ] || missing+=(chromium)
+    [ -n "$(fc-list :lang=zh 2>/dev/null)" ] || missing+=(fonts-wqy-microhei)
 fi
 
 if [ "${#missing[@]}" -gt 0 ]; then

@@ -12,6 +12,14 @@ the strategy (PILOT_COUNT_STRATEGY):
   the table's statistics (pg_stat): nearly free at any size, but an estimate;
 - auto: keyset where the table allows it, else full.
 
+After each count, one more statement reads what the job does in the database (see
+``monitor.core.activity``): the table's statistics counters, and the job's sessions in
+pg_stat_activity (those with PILOT_JOB_APPLICATION as their application_name, or else every
+other client session of the database but the monitors'), with the sessions their lock
+waits are blocked by. Seeing other users' sessions takes pg_read_all_stats; without it,
+their state reads as unknown. A failed read leaves that sample's activity unknown and its
+count standing.
+
 keyset and full also read the table's size on disk (pg_total_relation_size: its files'
 sizes, indexes and TOAST included) in the same statement as the count, for the report's
 size at the end. It takes no lock the count does not already take on the table (an
@@ -38,8 +46,10 @@ import psycopg2
 import psycopg2.extensions
 from psycopg2 import sql
 
+from monitor.core.activity import Reading
 from monitor.core.counting import Strategy
 from monitor.core.database import DatabaseTarget
+from monitor.core.records import Changes, Session
 from monitor.core.table import TableName
 
 APPLICATION_NAME = "pilot-monitor"
@@ -148,9 +158,12 @@ class TableCounter:
         connect_timeout_s: float,
         statement_timeout_s: float,
         strategy: Strategy = "auto",
+        *,
+        job_application: str | None = None,
     ) -> None:
         psycopg2.extensions.set_wait_callback(_wait)
         self.strategy = strategy
+        self._job_application = job_application
         self._target = target
         self._table = table
         self._connect_timeout = max(1, round(connect_timeout_s))
@@ -160,6 +173,12 @@ class TableCounter:
         self.baseline = Baseline(rows=0, strategy="full")
         # The table's bytes as the last count read them; None: not read (estimate, a failure).
         self.table_bytes: int | None = None
+        # The job's activity as read after the last count; empty: not read.
+        self.reading = Reading()
+
+    @property
+    def name(self) -> str:
+        return str(self._table)
 
     def _connect(self, within_s: float | None = None) -> psycopg2.extensions.connection:
         """The session, opened if needed; ``within_s`` caps the connect time of this attempt."""
@@ -378,6 +397,25 @@ class TableCounter:
             self.table_bytes = None if table_bytes is None else int(table_bytes)
             return int(rows)
 
+    def read_activity(self) -> Reading:
+        """The table's statistics and the job's sessions now, in one statement."""
+        with self._connect().cursor() as cursor:
+            cursor.execute(
+                _ACTIVITY,
+                {
+                    "table": self._regclass_text(),
+                    "monitor": APPLICATION_NAME,
+                    "application": self._job_application,
+                },
+            )
+            inserted, updated, deleted, sessions, blockers = _row(cursor)
+        changes = None if inserted is None else Changes(int(inserted), int(updated), int(deleted))
+        return Reading(
+            changes,
+            tuple(_session(item) for item in sessions or ()),
+            tuple(_session(item) for item in blockers or ()),
+        )
+
     def count(self, seconds: float, cancel: threading.Event) -> int:
         """Retries with backoff (reconnecting) until ``seconds`` are spent; then CountError.
 
@@ -387,17 +425,71 @@ class TableCounter:
         """
         deadline = time.monotonic() + seconds
         delay = 0.25
+        self.reading = Reading()
         while True:
             left = max(0.1, deadline - time.monotonic())
             try:
                 with _bounded(left, cancel):
-                    return self.count_once(self.baseline, left)
+                    rows = self.count_once(self.baseline, left)
             except psycopg2.Error as error:
                 self.close()
                 reason = _reason(error)
+            else:
+                self.reading = self._activity_within(deadline, cancel)
+                return rows
             if time.monotonic() + delay > deadline or cancel.wait(delay):
                 raise CountError(reason)
             delay = min(delay * 2, 5.0)
+
+    def _activity_within(self, deadline: float, cancel: threading.Event) -> Reading:
+        """The activity in the time the count left (a second at least); unknown on failure."""
+        try:
+            with _bounded(max(1.0, deadline - time.monotonic()), cancel):
+                return self.read_activity()
+        except psycopg2.Error:
+            self.close()
+            return Reading()
+
+
+# The job's sessions: PILOT_JOB_APPLICATION's, or every client session of this database but
+# the monitors' own. Lock waits only: waits on I/O or the client are work, not blocking.
+_ACTIVITY = """
+WITH job AS (
+    SELECT a.pid, a.application_name, coalesce(a.state, '') AS state,
+           extract(epoch FROM clock_timestamp() - a.xact_start)::float8 AS transaction_s,
+           extract(epoch FROM clock_timestamp() - a.state_change)::float8 AS state_s,
+           CASE WHEN a.wait_event_type = 'Lock' THEN 'Lock:' || a.wait_event END AS waiting,
+           CASE WHEN a.wait_event_type = 'Lock' THEN pg_blocking_pids(a.pid) END AS blocked_by
+    FROM pg_stat_activity a
+    WHERE a.datname = current_database() AND a.backend_type = 'client backend'
+      AND a.pid <> pg_backend_pid() AND a.application_name <> %(monitor)s
+      AND (%(application)s::text IS NULL OR a.application_name = %(application)s)
+)
+SELECT pg_stat_get_tuples_inserted(c.oid), pg_stat_get_tuples_updated(c.oid),
+       pg_stat_get_tuples_deleted(c.oid),
+       (SELECT json_agg(job ORDER BY job.pid) FROM job),
+       (SELECT json_agg(json_build_object(
+                   'pid', b.pid, 'application_name', b.application_name,
+                   'state', coalesce(b.state, ''),
+                   'transaction_s', extract(epoch FROM clock_timestamp() - b.xact_start)::float8,
+                   'state_s', extract(epoch FROM clock_timestamp() - b.state_change)::float8)
+               ORDER BY b.pid)
+        FROM pg_stat_activity b
+        WHERE b.pid IN (SELECT unnest(job.blocked_by) FROM job))
+FROM pg_class c WHERE c.oid = %(table)s::regclass
+"""
+
+
+def _session(item: dict[str, Any]) -> Session:
+    return Session(
+        pid=int(item["pid"]),
+        application=str(item.get("application_name") or ""),
+        state=str(item.get("state") or ""),
+        transaction_s=item.get("transaction_s"),
+        state_s=item.get("state_s"),
+        waiting=item.get("waiting"),
+        blocked_by=tuple(item.get("blocked_by") or ()),
+    )
 
 
 def _row(cursor: psycopg2.extensions.cursor) -> tuple[Any, ...]:

@@ -1,11 +1,15 @@
 """The logs folder: reports written atomically and never over an older one, the job log read."""
 
+import json
 import os
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from monitor.core.joblog import LogDigest, digest
+
+# A summary is a few KB to a few MB (events, outages); past this it is not one.
+MAX_JSON_BYTES = 16 * 1024 * 1024
 
 
 def write_new(directory: Path, stem: str, suffix: str, content: str) -> Path:
@@ -75,3 +79,35 @@ def read_log(path: Path, offset: int) -> LogDigest | None:
             return digest(str(path), (raw.decode("utf-8", errors="replace") for raw in file))
     except OSError:
         return None
+
+
+def read_json_files(
+    directory: Path, stem: str, *, below: str | None = None, newest: int = 50
+) -> Iterator[object]:
+    """The parsed content of the ``newest`` ``stem*.json`` files (by name, the last first),
+    lazily; only names that sort before ``below`` when given.
+
+    Names carry their run's start, so the name order is the runs' order even in a copied
+    folder, whose files' times are the copy's. A file that cannot be read, is not JSON, or is
+    over ``MAX_JSON_BYTES`` is passed over silently: a stray file must not cost the report.
+    """
+    try:
+        names = sorted(
+            (
+                path.name
+                for path in directory.glob(f"{stem}*.json")
+                if below is None or path.name < below
+            ),
+            reverse=True,
+        )
+    except OSError:
+        return
+    for name in names[:newest]:
+        try:
+            with (directory / name).open("rb") as file:
+                raw = file.read(MAX_JSON_BYTES + 1)
+            if len(raw) > MAX_JSON_BYTES:
+                continue
+            yield json.loads(raw)
+        except (OSError, ValueError, RecursionError):
+            continue

@@ -26,6 +26,7 @@ from prometheus_client.metrics_core import (
 )
 
 from monitor.core.analysis import PilotSummary, Progress, measure, start_progress
+from monitor.core.decision import UNCHECKED, LogCheck
 from monitor.core.records import Event, PilotEnded, PilotStarted, Record, Sample
 from monitor.core.verdict import EXIT_FAILED, Outcome, judge
 
@@ -221,8 +222,8 @@ def families(view: View) -> Iterator[Metric]:
     )
     yield from _gauge(
         "pilot_stalled",
-        "1 from a stalled event (the table did not grow for PILOT_STALL_AFTER) until it"
-        " grows again, else 0.",
+        "1 from a stalled event (no progress of any kind for PILOT_STALL_AFTER) until the"
+        " job shows progress again, else 0.",
         view.stalled,
     )
     if view.outcome is not None:
@@ -271,7 +272,9 @@ class Metrics:
         # One assignment: a scrape on the server's thread sees the view before or after.
         self.view = fold(self.view, record)
 
-    def concluded(self, summary: PilotSummary, report: Path | None) -> None:
+    def concluded(
+        self, summary: PilotSummary, report: Path | None, log: LogCheck = UNCHECKED
+    ) -> None:
         self.view = concluded(self.view, summary, report)
 
     def close(self, timeout_s: float) -> None:

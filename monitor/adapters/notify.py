@@ -10,6 +10,7 @@ from pydantic import SecretStr
 
 from monitor.adapters.delivery import Delivery, Request
 from monitor.core.analysis import PilotSummary
+from monitor.core.decision import UNCHECKED, LogCheck
 from monitor.core.notices import Notice, Notices, finished
 from monitor.core.records import Record
 
@@ -35,8 +36,10 @@ class Notifier:
         if notice is not None:
             self._send(notice)
 
-    def concluded(self, summary: PilotSummary, report: Path | None) -> None:
-        self._send(finished(summary, str(report) if report else None))
+    def concluded(
+        self, summary: PilotSummary, report: Path | None, log: LogCheck = UNCHECKED
+    ) -> None:
+        self._send(finished(summary, str(report) if report else None, log))
 
     def close(self, timeout_s: float) -> None:
         for delivery, _ in self._targets:

@@ -13,6 +13,7 @@ from pydantic import SecretStr
 
 from monitor.adapters.delivery import Delivery, Request
 from monitor.core.analysis import PilotSummary
+from monitor.core.decision import UNCHECKED, LogCheck
 from monitor.core.records import Event, Record, Sample
 
 HEARTBEAT_EVERY_S = 60.0
@@ -32,7 +33,9 @@ class Pings:
             self._ping("a heartbeat ping", "", f"sample {record.index}: {record.total}")
             self._last_beat = record.at
 
-    def concluded(self, summary: PilotSummary, report: Path | None) -> None:
+    def concluded(
+        self, summary: PilotSummary, report: Path | None, log: LogCheck = UNCHECKED
+    ) -> None:
         ok = summary.verdict.exit_code == 0
         body = f"{summary.verdict.headline}\nreport: {report or 'NOT WRITTEN'}"
         self._ping("the end ping", "" if ok else "/fail", body)

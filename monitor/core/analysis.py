@@ -11,11 +11,21 @@ number of samples: running figures for the statistics, and a Samples table of at
 """
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
+from monitor.core.activity import Activity, ActivitySummary, ActivityTracker, Reading, assess
 from monitor.core.rates import Rates, RateTracker
-from monitor.core.records import Event, PilotEnded, PilotStarted, Record, Sample
+from monitor.core.records import (
+    Changes,
+    Event,
+    PilotEnded,
+    PilotStarted,
+    Record,
+    Sample,
+    TableCount,
+)
+from monitor.core.tables import TableFigures, TablesTracker
 from monitor.core.verdict import Verdict, judge
 
 TABLE_ROWS = 200
@@ -36,6 +46,9 @@ class Interval:
     average_per_min: float | None
     error: str | None
     final: bool
+    # What the job did in the database over the interval; None: not read (older journals).
+    activity: Activity | None = None
+    tables: tuple[TableCount, ...] = ()  # PILOT_TABLES' counts at this sample
 
 
 @dataclass(frozen=True)
@@ -74,6 +87,8 @@ class Progress:
     baseline: int
     last_total: int
     last_elapsed_s: float = 0.0
+    # The table's statistics counters at the last sample that read them.
+    changes: Changes | None = None
 
 
 @dataclass(frozen=True)
@@ -137,6 +152,8 @@ class PilotSummary:
     verdict: Verdict
     rates: Rates
     table_size: TableSize | None
+    activity: ActivitySummary
+    tables: tuple[TableFigures, ...]  # PILOT_TABLES beside the pilot's own
 
     @property
     def summarised(self) -> bool:
@@ -158,7 +175,13 @@ def measure(progress: Progress, sample: Sample) -> tuple[Interval, Progress]:
         added = sample.total - progress.baseline
         rate = _per_minute(delta, span)
         average = _per_minute(added, sample.elapsed_s)
-        following = Progress(progress.baseline, sample.total, sample.elapsed_s)
+        following = Progress(progress.baseline, sample.total, sample.elapsed_s, progress.changes)
+    activity = None
+    if sample.changes is not None or sample.sessions is not None:
+        reading = Reading(sample.changes, sample.sessions, sample.blockers)
+        activity = assess(delta, progress.changes, reading, span)
+        if sample.changes is not None:
+            following = replace(following, changes=sample.changes)
     row = Interval(
         index=sample.index,
         at=sample.at,
@@ -172,6 +195,8 @@ def measure(progress: Progress, sample: Sample) -> tuple[Interval, Progress]:
         average_per_min=average,
         error=sample.error,
         final=sample.final,
+        activity=activity,
+        tables=sample.tables,
     )
     return row, following
 
@@ -223,6 +248,8 @@ class Summariser:
         self._outage: Outage | None = None
         self._rates = RateTracker(start.interval_s / 2)
         self._size: TableSize | None = None
+        self._activity = ActivityTracker()
+        self._tables = TablesTracker(start)
 
     def feed(self, records: Iterable[Record]) -> Iterator[Interval]:
         """Takes the records in as they are consumed, yielding each sample's interval."""
@@ -240,6 +267,8 @@ class Summariser:
         self._latest_s = max(self._latest_s, row.elapsed_s)
         full = self._table.add(row)
         self._rates.add(row)
+        self._activity.add(row.activity, row.at, row.span_s, row.final)
+        self._tables.add(sample.tables, sample.elapsed_s)
         if sample.table_bytes is not None and row.total is not None:
             self._size = TableSize(sample.table_bytes, row.total, row.at)
         outage = self._outage
@@ -296,6 +325,8 @@ class Summariser:
             verdict=judge(end, sampled=last_good is not None, not_started=not_started),
             rates=self._rates.result(),
             table_size=self._size,
+            activity=self._activity.result(),
+            tables=self._tables.result(),
         )
 
 

@@ -13,12 +13,14 @@ too.
 
 import math
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from monitor.core.analysis import PilotSummary
 from monitor.core.duration import format_duration
+from monitor.core.language import Language, Words, words
 from monitor.core.records import Event
 
 WIDTH, HEIGHT = 960, 400
@@ -97,10 +99,13 @@ class Point:
 
 @dataclass(frozen=True)
 class Band:
+    """A shaded stretch; ``more`` counts the stretches of its kind merged into it."""
+
     kind: str
     x0: float
     x1: float
     title: str
+    more: int = 0
 
 
 @dataclass(frozen=True)
@@ -122,10 +127,11 @@ class Axis:
         return TOP + PLOT_H * (1.0 - share)
 
 
-def render_chart(summary: PilotSummary) -> str:
-    """The whole SVG document (960x400); a pilot without a count gets its axes and a note."""
-    start = summary.start
-    points = points_of(summary)
+def render_chart(summary: PilotSummary, language: Language = "en") -> str:
+    """The whole SVG document (960x400); a pilot without a count gets its axes and a note. Its
+    words are in ``language``."""
+    start, say = summary.start, words(language)
+    points = points_of(summary, say)
     span = max(
         [1.0 if summary.samples else start.interval_s, *(p.t for p in points)]
         + [event.at - start.at for event in summary.events]
@@ -144,42 +150,42 @@ def render_chart(summary: PilotSummary) -> str:
         key=lambda axis: axis.high - axis.low,
     )
     rates_axis = _rate_axis(points, start.interval_s, len(totals_axis.ticks) - 1)
-    bands = _bands(summary, x, span)
+    bands = _bands(summary, x, span, say)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}"'
         f' viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="pilot-chart-title"'
         ' font-family="DejaVu Sans, Verdana, Arial, sans-serif" font-size="12">',
-        f'<title id="pilot-chart-title">{_text(_title(summary))}</title>',
+        f'<title id="pilot-chart-title">{_text(_title(summary, say))}</title>',
         f'<rect width="{WIDTH}" height="{HEIGHT}" fill="#ffffff"/>',
-        *_heading(summary),
-        *_legend(summary, bands),
-        *_grid(totals_axis, rates_axis, start.table),
-        *_time_axis(span, start.at),
-        *(_band(band) for band in bands),
-        *_bars(points, x, rates_axis, start.interval_s),
-        *_line(points, x, totals_axis, _breaks(summary)),
-        *_marks(summary, x),
+        *_heading(summary, say),
+        *_legend(summary, bands, say),
+        *_grid(totals_axis, rates_axis, start.table, say),
+        *_time_axis(span, start.at, say),
+        *(_band(band, say) for band in bands),
+        *_bars(points, x, rates_axis, say),
+        *_line(points, x, totals_axis, _breaks(summary), say),
+        *_marks(summary, x, say),
         f'<rect x="{LEFT}" y="{TOP}" width="{PLOT_W}" height="{PLOT_H}" fill="none"'
         ' stroke="#999999"/>',
     ]
     if all(p.total is None for p in points[1:]):
         parts.append(
             f'<text x="{LEFT + PLOT_W / 2:.1f}" y="{TOP + PLOT_H / 2:.1f}" text-anchor="middle"'
-            ' fill="#666666" font-size="14">No count of the table was taken</text>'
+            f' fill="#666666" font-size="14">{_text(say("No count of the table was taken"))}</text>'
         )
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
 
 
-def points_of(summary: PilotSummary) -> list[Point]:
+def points_of(summary: PilotSummary, say: Words) -> list[Point]:
     """The baseline at 0, then a point per row of the Samples table (or per bucket)."""
     t0 = summary.start.at
-    points = [Point(0.0, 0.0, summary.start.baseline_rows, None, label="start")]
+    points = [Point(0.0, 0.0, summary.start.baseline_rows, None, label=say("start"))]
     if summary.buckets:
         since = 0.0
         for bucket in summary.buckets:
             t = bucket.last_at - t0
-            last = "end" if bucket.final else str(bucket.last_index)
+            last = say("end") if bucket.final else str(bucket.last_index)
             points.append(
                 Point(
                     t,
@@ -188,52 +194,69 @@ def points_of(summary: PilotSummary) -> list[Point]:
                     bucket.rate_per_min,
                     bucket.slowest_per_min,
                     bucket.fastest_per_min,
-                    f"samples {bucket.first_index}-{last}",
+                    say("samples {first}-{last}", first=bucket.first_index, last=last),
                 )
             )
             since = t
         return points
     for row in summary.rows:
         t = row.at - t0
-        label = "the count after the stop" if row.final else f"sample {row.index}"
+        label = (
+            say("the count after the stop") if row.final else say("sample {index}", index=row.index)
+        )
         points.append(Point(t, max(0.0, t - row.span_s), row.total, row.rate_per_min, label=label))
     return points
 
 
-def _title(summary: PilotSummary) -> str:
-    return f"Rows in {summary.start.table} and rows added per minute, run {summary.start.run_id}"
+def _title(summary: PilotSummary, say: Words) -> str:
+    return say(
+        "Rows in {table} and rows added per minute, run {run}",
+        table=summary.start.table,
+        run=summary.start.run_id,
+    )
 
 
-def _heading(summary: PilotSummary) -> list[str]:
+def _heading(summary: PilotSummary, say: Words) -> list[str]:
     start = summary.start
     began = datetime.fromtimestamp(start.at, tz=UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     shown = (
-        f"{len(summary.buckets)} points of {summary.bucket_size} samples each"
+        say(
+            "{points} points of {size} samples each",
+            points=len(summary.buckets),
+            size=summary.bucket_size,
+        )
         if summary.buckets
-        else "every sample"
+        else say("every sample")
     )
-    sub = (
-        f"Run {start.run_id}, started {began}; samples: {summary.samples} taken every"
-        f" {format_duration(start.interval_s)}, {summary.missing} missing; {shown}"
+    sub = say(
+        "Run {run}, started {began}; samples: {samples} taken every {interval}, {missing}"
+        " missing; {shown}",
+        run=start.run_id,
+        began=began,
+        samples=summary.samples,
+        interval=format_duration(start.interval_s),
+        missing=summary.missing,
+        shown=shown,
     )
+    title = say("Rows in {table} and rows added per minute", table=start.table)
     return [
         f'<text x="{LEFT}" y="24" font-size="16" font-weight="bold" fill="#222222">'
-        f"{_text(f'Rows in {start.table} and rows added per minute')}</text>",
+        f"{_text(title)}</text>",
         f'<text x="{LEFT}" y="43" fill="#555555">{_text(sub)}</text>',
     ]
 
 
-def _legend(summary: PilotSummary, bands: list[Band]) -> list[str]:
+def _legend(summary: PilotSummary, bands: list[Band], say: Words) -> list[str]:
     """A row of swatches under the title, wrapped when it does not fit the width."""
     items: list[tuple[str, str]] = [
         (
             f'<line x1="0" y1="-4" x2="18" y2="-4" stroke="{TOTAL_COLOUR}" stroke-width="2.5"/>',
-            "Total rows (left axis)",
+            say("Total rows (left axis)"),
         ),
         (
             f'<rect x="0" y="-10" width="18" height="10" fill="{RATE_COLOUR}"'
             ' fill-opacity="0.55"/>',
-            "Rows/min per interval (right axis)",
+            say("Rows/min per interval (right axis)"),
         ),
     ]
     if summary.buckets:
@@ -241,7 +264,7 @@ def _legend(summary: PilotSummary, bands: list[Band]) -> list[str]:
             (
                 f'<line x1="9" y1="-11" x2="9" y2="1" stroke="{WHISKER_COLOUR}"'
                 ' stroke-width="1.5"/>',
-                "slowest to fastest interval",
+                say("slowest to fastest interval"),
             )
         )
     for kind, name in BAND_NAMES.items():
@@ -250,20 +273,20 @@ def _legend(summary: PilotSummary, bands: list[Band]) -> list[str]:
                 (
                     f'<rect x="0" y="-10" width="18" height="10" fill="{BAND_COLOURS[kind]}"'
                     ' fill-opacity="0.18"/>',
-                    name,
+                    say(name),
                 )
             )
     items.append(
         (
             f'<line x1="9" y1="-11" x2="9" y2="1" stroke="{COLOURS["job"]}"'
             ' stroke-dasharray="3 2"/>',
-            "event (hover for details)",
+            say("event (hover for details)"),
         )
     )
     parts = []
     x, y = float(LEFT), 64.0
     for swatch, label in items:
-        width = 24 + 6.2 * len(label) + 20
+        width = 24 + _width(label) + 20
         if x + width > WIDTH - 8 and x > LEFT:
             x, y = float(LEFT), y + 16
         parts.append(
@@ -272,6 +295,12 @@ def _legend(summary: PilotSummary, bands: list[Band]) -> list[str]:
         )
         x += width
     return parts
+
+
+def _width(label: str) -> float:
+    """The label's width in pixels at 12 px, guessed: a CJK character is about twice a Latin
+    letter's 6.2 px."""
+    return sum(12.0 if unicodedata.east_asian_width(char) in "WF" else 6.2 for char in label)
 
 
 def _axis(low: float, high: float, *, whole: bool, lines: int) -> Axis:
@@ -313,7 +342,7 @@ def _rate_axis(points: list[Point], interval_s: float, lines: int) -> Axis:
     return _axis(min([0.0, *rates]), max([1e-9, *rates]), whole=False, lines=lines)
 
 
-def _grid(totals: Axis, rates: Axis, table: str) -> list[str]:
+def _grid(totals: Axis, rates: Axis, table: str, say: Words) -> list[str]:
     parts = []
     for total, rate in zip(totals.ticks, rates.ticks, strict=True):
         y = totals.y(total)
@@ -337,11 +366,11 @@ def _grid(totals: Axis, rates: Axis, table: str) -> list[str]:
     middle = TOP + PLOT_H / 2
     parts.append(
         f'<text transform="translate(16,{middle:.1f}) rotate(-90)" text-anchor="middle"'
-        f' fill="{TOTAL_COLOUR}">{_text(f"Rows in {table}")}</text>'
+        f' fill="{TOTAL_COLOUR}">{_text(say("Rows in {table}", table=table))}</text>'
     )
     parts.append(
         f'<text transform="translate({WIDTH - 12},{middle:.1f}) rotate(90)"'
-        ' text-anchor="middle" fill="#b35f00">Rows added per minute</text>'
+        f' text-anchor="middle" fill="#b35f00">{_text(say("Rows added per minute"))}</text>'
     )
     return parts
 
@@ -352,7 +381,7 @@ def _rate_label(value: float, axis: Axis) -> str:
     return f"{value:,.{decimals}f}"
 
 
-def _time_axis(span: float, t0: float) -> list[str]:
+def _time_axis(span: float, t0: float, say: Words) -> list[str]:
     steps = (*TIME_STEPS, *TIME_STEPS_LONG)
     step = next((s for s in steps if span / s <= 10), math.ceil(span / 10 / 86400) * 86400)
     parts = []
@@ -368,12 +397,12 @@ def _time_axis(span: float, t0: float) -> list[str]:
     began = datetime.fromtimestamp(t0, tz=UTC).strftime("%H:%M:%S UTC")
     parts.append(
         f'<text x="{LEFT + PLOT_W / 2:.1f}" y="{HEIGHT - 8}" text-anchor="middle"'
-        f' fill="#333333">Time since the start ({began})</text>'
+        f' fill="#333333">{_text(say("Time since the start ({began})", began=began))}</text>'
     )
     return parts
 
 
-def _bands(summary: PilotSummary, x: Scale, span: float) -> list[Band]:
+def _bands(summary: PilotSummary, x: Scale, span: float, say: Words) -> list[Band]:
     """Stretches without a count or without the monitor or the Engine, merged per pixel."""
     t0, half = summary.start.at, summary.start.interval_s / 2
     found: list[Band] = []
@@ -383,8 +412,13 @@ def _bands(summary: PilotSummary, x: Scale, span: float) -> list[Band]:
                 "database",
                 x(outage.first_at - t0 - half),
                 x(outage.last_at - t0 + half),
-                f"no count: {outage.samples} sample(s) missing from {_clock(outage.first_at)}"
-                f" to {_clock(outage.last_at)} ({outage.error})",
+                say(
+                    "no count: {samples} sample(s) missing from {first} to {last} ({error})",
+                    samples=outage.samples,
+                    first=_clock(outage.first_at),
+                    last=_clock(outage.last_at),
+                    error=outage.error,
+                ),
             )
         )
     for gap in summary.gaps:
@@ -394,8 +428,12 @@ def _bands(summary: PilotSummary, x: Scale, span: float) -> list[Band]:
                 gap.kind,
                 x(gap.first_at - t0),
                 x(last),
-                f"{BAND_NAMES[gap.kind]} from {_clock(gap.first_at)}"
-                f" for {format_duration(last - (gap.first_at - t0))}",
+                say(
+                    "{name} from {first} for {duration}",
+                    name=say(BAND_NAMES[gap.kind]),
+                    first=_clock(gap.first_at),
+                    duration=format_duration(last - (gap.first_at - t0)),
+                ),
             )
         )
     merged: list[Band] = []
@@ -403,27 +441,28 @@ def _bands(summary: PilotSummary, x: Scale, span: float) -> list[Band]:
         x0, x1 = band.x0, max(band.x1, band.x0 + 2)
         previous = merged[-1] if merged else None
         if previous and previous.kind == band.kind and x0 <= previous.x1 + 1:
-            merged[-1] = Band(band.kind, previous.x0, max(previous.x1, x1), _more(previous.title))
+            merged[-1] = Band(
+                band.kind, previous.x0, max(previous.x1, x1), previous.title, previous.more + 1
+            )
         else:
             merged.append(Band(band.kind, x0, x1, band.title))
     return merged
 
 
-def _more(title: str) -> str:
-    head, _, count = title.partition(" (and ")
-    more = int(count.split(" ")[0]) + 1 if count else 1
-    return f"{head} (and {more} more)"
-
-
-def _band(band: Band) -> str:
+def _band(band: Band, say: Words) -> str:
+    title = (
+        say("{title} (and {count} more)", title=band.title, count=band.more)
+        if band.more
+        else band.title
+    )
     return (
         f'<rect x="{band.x0:.1f}" y="{TOP}" width="{band.x1 - band.x0:.1f}" height="{PLOT_H}"'
         f' fill="{BAND_COLOURS[band.kind]}" fill-opacity="0.14">'
-        f"<title>{_text(band.title)}</title></rect>"
+        f"<title>{_text(title)}</title></rect>"
     )
 
 
-def _bars(points: list[Point], x: Scale, rates: Axis, interval_s: float) -> Iterator[str]:
+def _bars(points: list[Point], x: Scale, rates: Axis, say: Words) -> Iterator[str]:
     zero = rates.y(0.0)
     for p in points:
         if p.rate is None:
@@ -433,9 +472,9 @@ def _bars(points: list[Point], x: Scale, rates: Axis, interval_s: float) -> Iter
             left, right = left + 0.5, right - 0.5
         top = min(max(rates.y(p.rate), TOP), TOP + PLOT_H)
         y, height = min(top, zero), abs(zero - top)
-        tip = f"{p.label}: {p.rate:,.1f} rows/min"
+        tip = say("{label}: {rate:,.1f} rows/min", label=p.label, rate=p.rate)
         if p.low is not None and p.high is not None:
-            tip += f" (intervals {p.low:,.1f} to {p.high:,.1f})"
+            tip += say(" (intervals {low:,.1f} to {high:,.1f})", low=p.low, high=p.high)
         yield (
             f'<rect x="{left:.1f}" y="{y:.1f}" width="{max(right - left, 1.0):.1f}"'
             f' height="{max(height, 0.5):.1f}" fill="{RATE_COLOUR}" fill-opacity="0.55">'
@@ -456,7 +495,9 @@ def _breaks(summary: PilotSummary) -> list[float]:
     return [gap.first_at - t0 for gap in summary.gaps if gap.kind == "monitor"]
 
 
-def _line(points: list[Point], x: Scale, totals: Axis, breaks: list[float]) -> list[str]:
+def _line(
+    points: list[Point], x: Scale, totals: Axis, breaks: list[float], say: Words
+) -> list[str]:
     """The total as a path that stops at a missing count or a monitoring gap."""
     commands: list[str] = []
     dots: list[str] = []
@@ -471,7 +512,8 @@ def _line(points: list[Point], x: Scale, totals: Axis, breaks: list[float]) -> l
         if len(points) <= 100:
             dots.append(
                 f'<circle cx="{x(p.t):.1f}" cy="{totals.y(p.total):.1f}" r="2.5"'
-                f' fill="{TOTAL_COLOUR}"><title>{_text(f"{p.label}: {p.total:,} rows")}'
+                f' fill="{TOTAL_COLOUR}">'
+                f"<title>{_text(say('{label}: {total:,} rows', label=p.label, total=p.total))}"
                 "</title></circle>"
             )
         previous = p
@@ -484,23 +526,25 @@ def _line(points: list[Point], x: Scale, totals: Axis, breaks: list[float]) -> l
     return [path, *dots]
 
 
-def _marks(summary: PilotSummary, x: Scale) -> list[str]:
+def _marks(summary: PilotSummary, x: Scale, say: Words) -> list[str]:
     """A dashed line per event that matters and a solid one at the end, labelled when there
     is room; events of one kind within ``MARK_PX`` pixels share a mark."""
     t0 = summary.start.at
     marks: list[Mark] = []
     end = summary.end
     if end is not None:
-        detail = f": {end.detail}" if end.detail else ""
-        marks.append(
-            Mark(
-                "end",
-                x(end.at - t0),
-                END_LABELS.get(end.reason, "end"),
-                f"{_clock(end.at)} the pilot ended ({end.reason}{detail})",
+        ended = (
+            say(
+                "{time} the pilot ended ({reason}: {detail})",
+                time=_clock(end.at),
+                reason=end.reason,
+                detail=end.detail,
             )
+            if end.detail
+            else say("{time} the pilot ended ({reason})", time=_clock(end.at), reason=end.reason)
         )
-    marks += _grouped(summary.events, x, t0)
+        marks.append(Mark("end", x(end.at - t0), say(END_LABELS.get(end.reason, "end")), ended))
+    marks += _grouped(summary.events, x, t0, say)
     parts = []
     labelled: list[float] = []
     for mark in marks:
@@ -522,7 +566,7 @@ def _marks(summary: PilotSummary, x: Scale) -> list[str]:
     return parts
 
 
-def _grouped(events: Iterable[Event], x: Scale, t0: float) -> list[Mark]:
+def _grouped(events: Iterable[Event], x: Scale, t0: float, say: Words) -> list[Mark]:
     groups: dict[tuple[str, int], list[Event]] = {}
     for event in events:
         if event.name in MARKS:
@@ -531,15 +575,15 @@ def _grouped(events: Iterable[Event], x: Scale, t0: float) -> list[Mark]:
     marks = []
     for (kind, _), group in groups.items():
         first = group[0]
-        label = MARKS[first.name][1]
+        label = say(MARKS[first.name][1])
         if first.name in ("job_exited", "job_lost") and first.data.get("exit_code") is not None:
-            label += f", code {first.data['exit_code']}"
+            label += say(", code {code}", code=first.data["exit_code"])
         title = f"{_clock(first.at)} {first.message}"
         if len(group) > 1:
             if any(event.name != first.name for event in group):
-                label = KIND_LABELS[kind]
+                label = say(KIND_LABELS[kind])
             label += f" x{len(group)}"
-            title += f" (and {len(group) - 1} more)"
+            title = say("{title} (and {count} more)", title=title, count=len(group) - 1)
         marks.append(Mark(kind, x(first.at - t0), label, title))
     return marks
 

@@ -5,10 +5,10 @@ ended and decides the monitor's exit code; this one is advice on the full run.
 The rules, the worst one found deciding:
 
 - NO-GO: the job could not be started, failed (a non-zero exit code), or was lost with its
-  container; the table stood still up to the end of the pilot while the job ran (a stall
-  that never recovered: a full run would hang there, or only updates rows, which a count
-  cannot tell apart); the steady rate is below ``PILOT_MIN_RATE``; the ETA is beyond
-  ``PILOT_MAX_HOURS``.
+  container; it stalled and PILOT_STALL_FAILS ended the pilot; it showed no progress of any
+  kind (rows, writes, statements; ``monitor.core.activity``) up to the end of the pilot
+  while it ran (a stall that never recovered: a full run would hang there); the steady rate
+  is below ``PILOT_MIN_RATE``; the ETA is beyond ``PILOT_MAX_HOURS``.
 - INCONCLUSIVE: the pilot was interrupted (before the job started too), its journal stops
   early, the monitor hit an error, or the job's exit code or stop is unknown; fewer than
   ``ENOUGH_INTERVALS`` full intervals after the warm-up; stalls that recovered but took
@@ -30,6 +30,7 @@ from monitor.core.analysis import PilotSummary
 from monitor.core.duration import format_duration
 from monitor.core.forecast import Forecast, forecast, format_eta
 from monitor.core.joblog import LogDigest
+from monitor.core.language import Language, Words, words
 from monitor.core.rates import ENOUGH_INTERVALS
 
 Level = Literal["GO", "INCONCLUSIVE", "NO-GO"]
@@ -91,33 +92,43 @@ def stalls(summary: PilotSummary) -> Stalls:
     return Stalls(len(spans), sum(spans), max(spans, default=0.0), since, ongoing)
 
 
-def decide(summary: PilotSummary, log: LogCheck) -> Decision:
-    """The decision and its reasons (see the module's docstring for the rules)."""
+def decide(summary: PilotSummary, log: LogCheck, language: Language = "en") -> Decision:
+    """The decision and its reasons (see the module's docstring for the rules); the reasons
+    are in ``language`` (the report's), the levels are tokens."""
+    say = words(language)
     end = summary.end
     if summary.not_started:
-        detail = end.detail if end and end.detail else "no reason recorded"
+        detail = end.detail if end and end.detail else say("no reason recorded")
         if end is not None and end.reason == "signal":  # stopped by hand, not a failed start
             found = [
                 Reason(
                     "INCONCLUSIVE",
-                    f"The pilot was interrupted before the job started ({detail}): nothing was"
-                    " measured.",
+                    say(
+                        "The pilot was interrupted before the job started ({detail}): nothing"
+                        " was measured.",
+                        detail=detail,
+                    ),
                 )
             ]
         else:
-            found = [Reason("NO-GO", f"The job was not started ({detail}): nothing was measured.")]
+            found = [
+                Reason(
+                    "NO-GO",
+                    say("The job was not started ({detail}): nothing was measured.", detail=detail),
+                )
+            ]
         return _decision(found, log)
-    found = _ending(summary)
+    found = _ending(summary, say)
     completed = (
         end is not None and end.job_gone and end.reason == "job_exit" and end.job_exit_code == 0
     )
     ahead = forecast(summary)
-    found += _stalls(summary, completed)
+    found += _stalls(summary, completed, say)
     if completed:
-        found += _finished_short(ahead)
+        found += _finished_short(ahead, say)
     else:
-        found += _rates(summary, ahead)
-    found += _log(log)
+        found += _rates(summary, ahead, say)
+    found += _log(log, say)
     return _decision(found, log)
 
 
@@ -129,195 +140,313 @@ def _decision(found: list[Reason], log: LogCheck) -> Decision:
     return Decision(level, reasons, also, log_checked=log != UNCHECKED)
 
 
-def _ending(summary: PilotSummary) -> list[Reason]:
+def _ending(summary: PilotSummary, say: Words) -> list[Reason]:
     start, end = summary.start, summary.end
     ran = format_duration(summary.duration_s)
     if end is None:
         return [
             Reason(
                 "INCONCLUSIVE",
-                f"The journal stops after {ran}, before the pilot ended: the figures may be"
-                " incomplete.",
+                say(
+                    "The journal stops after {ran}, before the pilot ended: the figures may be"
+                    " incomplete.",
+                    ran=ran,
+                ),
             )
         ]
     if not end.job_gone:
         return [
             Reason(
                 "INCONCLUSIVE",
-                "The job could not be confirmed stopped: check the app container first.",
+                say("The job could not be confirmed stopped: check the app container first."),
             )
         ]
     if end.reason == "job_lost":
-        return [Reason("NO-GO", f"The job was lost after {ran}: {end.detail or 'no detail'}.")]
+        detail = end.detail or say("no detail")
+        return [
+            Reason("NO-GO", say("The job was lost after {ran}: {detail}.", ran=ran, detail=detail))
+        ]
+    if end.reason == "stall":
+        return [
+            Reason(
+                "NO-GO",
+                say(
+                    "The job stalled, and PILOT_STALL_FAILS ended the pilot after {ran}: {detail}.",
+                    ran=ran,
+                    detail=end.detail or say("no detail"),
+                ),
+            )
+        ]
     if end.reason == "job_exit":
         if end.job_exit_code == 0:
-            return [Reason("GO", f"The job finished by itself with exit code 0 after {ran}.")]
+            return [
+                Reason(
+                    "GO", say("The job finished by itself with exit code 0 after {ran}.", ran=ran)
+                )
+            ]
         if end.job_exit_code is None:
             return [
                 Reason(
                     "INCONCLUSIVE",
-                    f"The job ended after {ran} while no monitor watched: its exit code is"
-                    " unknown.",
+                    say(
+                        "The job ended after {ran} while no monitor watched: its exit code is"
+                        " unknown.",
+                        ran=ran,
+                    ),
                 )
             ]
-        return [Reason("NO-GO", f"The job failed with exit code {end.job_exit_code} after {ran}.")]
+        return [
+            Reason(
+                "NO-GO",
+                say(
+                    "The job failed with exit code {code} after {ran}.",
+                    code=end.job_exit_code,
+                    ran=ran,
+                ),
+            )
+        ]
     if end.reason == "signal":
         share = 100.0 * summary.duration_s / start.duration_s if start.duration_s else 0.0
         return [
             Reason(
                 "INCONCLUSIVE",
-                f"The pilot was interrupted after {ran} of {format_duration(start.duration_s)}"
-                f" ({share:.0f}%).",
+                say(
+                    "The pilot was interrupted after {ran} of {budget} ({share:.0f}%).",
+                    ran=ran,
+                    budget=format_duration(start.duration_s),
+                    share=share,
+                ),
             )
         ]
     if end.reason == "error":
         return [
             Reason(
                 "INCONCLUSIVE",
-                f"The monitor hit an error after {ran} ({end.detail or 'no detail'}): the"
-                " figures may be incomplete.",
+                say(
+                    "The monitor hit an error after {ran} ({detail}): the figures may be"
+                    " incomplete.",
+                    ran=ran,
+                    detail=end.detail or say("no detail"),
+                ),
             )
         ]
     return [
         Reason(
             "GO",
-            f"The job ran the whole {format_duration(start.duration_s)} budget without failing.",
+            say(
+                "The job ran the whole {budget} budget without failing.",
+                budget=format_duration(start.duration_s),
+            ),
         )
     ]
 
 
-def _stalls(summary: PilotSummary, completed: bool) -> list[Reason]:
+def _stalls(summary: PilotSummary, completed: bool, say: Words) -> list[Reason]:
     found = stalls(summary)
     after = summary.rates.steady_s
     if found.ongoing_since_s is not None and not completed:
         return [
             Reason(
                 "NO-GO",
-                f"No new rows for the last {format_duration(found.ongoing_s)} of the pilot"
-                f" (since +{format_duration(found.ongoing_since_s)}), and no recovery: the job"
-                " hung, or only updates rows (its log tells).",
+                say(
+                    "No progress for the last {ongoing} of the pilot (since +{since}), and no"
+                    " recovery: the job hung or waits (the Activity section tells on what).",
+                    ongoing=format_duration(found.ongoing_s),
+                    since=format_duration(found.ongoing_since_s),
+                ),
             )
         ]
     if not found.count:
-        return [Reason("GO", "No stall after the warm-up.")]
+        return [Reason("GO", say("No stall after the warm-up."))]
     share = found.total_s / after if after > 0 else 1.0
-    text = (
-        f"{found.count} stall(s) after the warm-up, {format_duration(found.total_s)} in all"
-        f" ({share:.0%} of the {format_duration(after)} after it; the longest"
-        f" {format_duration(found.longest_s)})"
+    text = say(
+        "{count} stall(s) after the warm-up, {total} in all ({share:.0%} of the {after} after"
+        " it; the longest {longest})",
+        count=found.count,
+        total=format_duration(found.total_s),
+        share=share,
+        after=format_duration(after),
+        longest=format_duration(found.longest_s),
     )
     if share >= STALL_SHARE:
         return [
             Reason(
                 "INCONCLUSIVE",
-                f"{text}: {STALL_SHARE:.0%} or more; find out why the job stood still before a"
-                " full run.",
+                say(
+                    "{stalls}: {limit:.0%} or more; find out why the job stood still before a"
+                    " full run.",
+                    stalls=text,
+                    limit=STALL_SHARE,
+                ),
             )
         ]
-    return [Reason("GO", f"{text}: under {STALL_SHARE:.0%}, and the steady rate includes them.")]
+    return [
+        Reason(
+            "GO",
+            say(
+                "{stalls}: under {limit:.0%}, and the steady rate includes them.",
+                stalls=text,
+                limit=STALL_SHARE,
+            ),
+        )
+    ]
 
 
-def _rates(summary: PilotSummary, ahead: Forecast) -> list[Reason]:
+def _rates(summary: PilotSummary, ahead: Forecast, say: Words) -> list[Reason]:
     start, rates = summary.start, summary.rates
     if summary.added is None:
-        return [Reason("INCONCLUSIVE", "No count of the table could be taken: no rate to judge.")]
+        return [
+            Reason("INCONCLUSIVE", say("No count of the table could be taken: no rate to judge."))
+        ]
     if not rates.enough:
         warmup = (
-            "no row was added at all"
+            say("no row was added at all")
             if rates.warmup_s is None
-            else f"after a warm-up of {format_duration(rates.warmup_s)}"
+            else say("after a warm-up of {warmup}", warmup=format_duration(rates.warmup_s))
         )
         return [
             Reason(
                 "INCONCLUSIVE",
-                f"Only {rates.intervals} full interval(s) after the warm-up ({warmup}):"
-                f" {ENOUGH_INTERVALS} are needed to judge a rate. Run a longer pilot or a"
-                " shorter PILOT_INTERVAL.",
+                say(
+                    "Only {intervals} full interval(s) after the warm-up ({warmup}): {needed} are"
+                    " needed to judge a rate. Run a longer pilot or a shorter PILOT_INTERVAL.",
+                    intervals=rates.intervals,
+                    warmup=warmup,
+                    needed=ENOUGH_INTERVALS,
+                ),
             )
         ]
     found: list[Reason] = []
     steady = rates.steady_per_min
-    shown = "n/a" if steady is None else f"{steady:.1f}/min"
-    over = f"over {format_duration(rates.steady_s)} after the warm-up"
+    shown = say("n/a") if steady is None else say("{rate:.1f}/min", rate=steady)
+    after = format_duration(rates.steady_s)
     if start.min_rate is None:
-        found.append(Reason("GO", f"The steady rate is {shown} {over} (no PILOT_MIN_RATE set)."))
+        found.append(
+            Reason(
+                "GO",
+                say(
+                    "The steady rate is {rate} over {time} after the warm-up (no PILOT_MIN_RATE"
+                    " set).",
+                    rate=shown,
+                    time=after,
+                ),
+            )
+        )
     elif steady is None or steady < start.min_rate:
         found.append(
             Reason(
                 "NO-GO",
-                f"The steady rate, {shown} {over}, is below PILOT_MIN_RATE"
-                f" ({start.min_rate:g}/min).",
+                say(
+                    "The steady rate, {rate} over {time} after the warm-up, is below"
+                    " PILOT_MIN_RATE ({minimum:g}/min).",
+                    rate=shown,
+                    time=after,
+                    minimum=start.min_rate,
+                ),
             )
         )
     else:
         found.append(
             Reason(
                 "GO",
-                f"The steady rate, {shown} {over}, meets PILOT_MIN_RATE ({start.min_rate:g}/min).",
+                say(
+                    "The steady rate, {rate} over {time} after the warm-up, meets PILOT_MIN_RATE"
+                    " ({minimum:g}/min).",
+                    rate=shown,
+                    time=after,
+                    minimum=start.min_rate,
+                ),
             )
         )
-    found += _limit(start.max_hours, ahead)
+    found += _limit(start.max_hours, ahead, say)
     return found
 
 
-def _limit(max_hours: float | None, ahead: Forecast) -> list[Reason]:
+def _limit(max_hours: float | None, ahead: Forecast, say: Words) -> list[Reason]:
     eta = ahead.eta
     if max_hours is None:
         return []
-    limit = f"PILOT_MAX_HOURS ({max_hours:g}h)"
+    limit = say("PILOT_MAX_HOURS ({hours:g}h)", hours=max_hours)
     if ahead.target_rows is None or eta is None:
         return [
             Reason(
                 "INCONCLUSIVE",
-                f"{limit} is set, but without PILOT_TARGET_ROWS there is no ETA to hold it"
-                " against.",
+                say(
+                    "{limit} is set, but without PILOT_TARGET_ROWS there is no ETA to hold it"
+                    " against.",
+                    limit=limit,
+                ),
             )
         ]
     if eta.likely_s is None:
         return [
             Reason(
                 "NO-GO",
-                f"No ETA for the {eta.remaining} rows left: the table did not grow after the"
-                f" warm-up, so they will not be done within {limit}.",
+                say(
+                    "No ETA for the {remaining} rows left: the table did not grow after the"
+                    " warm-up, so they will not be done within {limit}.",
+                    remaining=eta.remaining,
+                    limit=limit,
+                ),
             )
         ]
     likely = format_eta(eta.likely_s)
     if eta.likely_s > max_hours * 3600.0:
-        return [Reason("NO-GO", f"The ETA, {likely}, is beyond {limit}.")]
-    slow_end = ""
+        return [Reason("NO-GO", say("The ETA, {eta}, is beyond {limit}.", eta=likely, limit=limit))]
     if eta.longest_s is None or eta.longest_s > max_hours * 3600.0:
-        longest = "open" if eta.longest_s is None else format_eta(eta.longest_s)
-        slow_end = f"; the range's long end ({longest}) is not"
-    return [Reason("GO", f"The ETA, {likely}, is within {limit}{slow_end}.")]
+        longest = say("open") if eta.longest_s is None else format_eta(eta.longest_s)
+        within = say(
+            "The ETA, {eta}, is within {limit}; the range's long end ({longest}) is not.",
+            eta=likely,
+            limit=limit,
+            longest=longest,
+        )
+    else:
+        within = say("The ETA, {eta}, is within {limit}.", eta=likely, limit=limit)
+    return [Reason("GO", within)]
 
 
-def _finished_short(ahead: Forecast) -> list[Reason]:
+def _finished_short(ahead: Forecast, say: Words) -> list[Reason]:
     target, last = ahead.target_rows, ahead.last_total
     if target is None or last is None or last >= target:
         return []
     return [
         Reason(
             "INCONCLUSIVE",
-            f"The job finished with {last} rows in the table, {target - last} short of"
-            f" PILOT_TARGET_ROWS ({target}): check the target, or what the job left out.",
+            say(
+                "The job finished with {rows} rows in the table, {short} short of"
+                " PILOT_TARGET_ROWS ({target}): check the target, or what the job left out.",
+                rows=last,
+                short=target - last,
+                target=target,
+            ),
         )
     ]
 
 
-def _log(log: LogCheck) -> list[Reason]:
+def _log(log: LogCheck, say: Words) -> list[Reason]:
     if isinstance(log, str):  # UNCHECKED
         return []
     if log is None:
-        return [Reason("INCONCLUSIVE", "The job's log could not be read: its errors are unknown.")]
+        return [
+            Reason("INCONCLUSIVE", say("The job's log could not be read: its errors are unknown."))
+        ]
     if log.error_lines or log.tracebacks:
         return [
             Reason(
                 "INCONCLUSIVE",
-                f"The job's log has {log.error_lines} error line(s) and {log.tracebacks}"
-                f" traceback(s) in {log.lines} lines: read them before a full run.",
+                say(
+                    "The job's log has {errors} error line(s) and {tracebacks} traceback(s) in"
+                    " {lines} lines: read them before a full run.",
+                    errors=log.error_lines,
+                    tracebacks=log.tracebacks,
+                    lines=log.lines,
+                ),
             )
         ]
-    return [Reason("GO", f"The job's log has no error lines in {log.lines} lines.")]
+    return [
+        Reason("GO", say("The job's log has no error lines in {lines} lines.", lines=log.lines))
+    ]
 
 
 def console_line(decision: Decision) -> str:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from monitor.core.analysis import PilotSummary, TableSize
 from monitor.core.duration import format_duration
+from monitor.core.language import Language, words
 
 
 @dataclass(frozen=True)
@@ -85,55 +86,87 @@ def format_eta(seconds: float) -> str:
     return format_duration(round(seconds / 60) * 60 if seconds >= 3600 else seconds)
 
 
-def eta_text(ahead: Forecast) -> str:
+def eta_text(ahead: Forecast, language: Language = "en") -> str:
     """The ETA in plain words: "between 6h 10m and 9h 40m, most likely 7h 30m (...)"."""
+    say = words(language)
     eta = ahead.eta
     if ahead.target_rows is None:
-        now = "" if ahead.last_total is None else f" (the table has {ahead.last_total} rows now)"
-        return f"none: set PILOT_TARGET_ROWS to the full backfill's expected row count{now}"
+        if ahead.last_total is None:
+            return say("none: set PILOT_TARGET_ROWS to the full backfill's expected row count")
+        return say(
+            "none: set PILOT_TARGET_ROWS to the full backfill's expected row count"
+            " (the table has {rows} rows now)",
+            rows=ahead.last_total,
+        )
     if eta is None:
-        return "none: no count of the table was taken"
+        return say("none: no count of the table was taken")
     if eta.remaining <= 0:
-        return (
-            f"nothing left: the table has {eta.last_total} rows, PILOT_TARGET_ROWS is"
-            f" {eta.target_rows}"
+        return say(
+            "nothing left: the table has {rows} rows, PILOT_TARGET_ROWS is {target}",
+            rows=eta.last_total,
+            target=eta.target_rows,
         )
-    left = f"{eta.remaining} rows left to PILOT_TARGET_ROWS ({eta.target_rows})"
+    left = say(
+        "{remaining} rows left to PILOT_TARGET_ROWS ({target})",
+        remaining=eta.remaining,
+        target=eta.target_rows,
+    )
     if eta.likely_s is None or eta.shortest_s is None or eta.steady_per_min is None:
-        return f"none: {left}, and the table did not grow after the warm-up"
+        return say("none: {left}, and the table did not grow after the warm-up", left=left)
     likely = format_eta(eta.likely_s)
-    pace = f"at the steady {eta.steady_per_min:.1f}/min; {left}"
+    pace = say("at the steady {rate:.1f}/min; {left}", rate=eta.steady_per_min, left=left)
     if eta.longest_s is None:
-        return (
-            f"at least {format_eta(eta.shortest_s)}, most likely {likely} ({pace}; no"
-            " upper bound: a tenth of the intervals or more added no rows)"
+        return say(
+            "at least {shortest}, most likely {likely} ({pace}; no upper bound: a tenth of the"
+            " intervals or more added no rows)",
+            shortest=format_eta(eta.shortest_s),
+            likely=likely,
+            pace=pace,
         )
-    return (
-        f"between {format_eta(eta.shortest_s)} and {format_eta(eta.longest_s)},"
-        f" most likely {likely} ({pace}; the range at the p90 and p10 interval rates)"
+    return say(
+        "between {shortest} and {longest}, most likely {likely} ({pace}; the range at the p90"
+        " and p10 interval rates)",
+        shortest=format_eta(eta.shortest_s),
+        longest=format_eta(eta.longest_s),
+        likely=likely,
+        pace=pace,
     )
 
 
-def size_text(ahead: Forecast) -> str:
+def size_text(ahead: Forecast, language: Language = "en") -> str:
+    say = words(language)
     size = ahead.size
     if size is None:
-        return (
+        return say(
             "not recorded (the estimate strategy does not read it, no count succeeded, or an"
             " older monitor wrote the journal)"
         )
-    now = f"{format_bytes(size.table_bytes)} now for {size.rows} rows"
+    now = say(
+        "{size} now for {rows} rows",
+        size=format_bytes(size.table_bytes, language),
+        rows=size.rows,
+    )
     if size.bytes_per_row is None:
-        return f"{now}: no rows to divide it by"
-    now += f" ({size.bytes_per_row:.0f} bytes a row, indexes and TOAST included)"
+        return say("{now}: no rows to divide it by", now=now)
+    now = say(
+        "{now} ({per_row:.0f} bytes a row, indexes and TOAST included)",
+        now=now,
+        per_row=size.bytes_per_row,
+    )
     if size.at_target_bytes is None:
-        return f"{now}; set PILOT_TARGET_ROWS for the size at the end"
-    return f"{now}; about {format_bytes(size.at_target_bytes)} at {ahead.target_rows} rows"
+        return say("{now}; set PILOT_TARGET_ROWS for the size at the end", now=now)
+    return say(
+        "{now}; about {size} at {target} rows",
+        now=now,
+        size=format_bytes(size.at_target_bytes, language),
+        target=ahead.target_rows,
+    )
 
 
-def format_bytes(value: float) -> str:
+def format_bytes(value: float, language: Language = "en") -> str:
     """Binary units, as PostgreSQL's pg_size_pretty counts them: 1536 -> '1.5 KiB'."""
     if abs(value) < 1024:
-        return f"{value:.0f} bytes"
+        return words(language)("{count:.0f} bytes", count=value)
     for unit in ("KiB", "MiB", "GiB"):
         value /= 1024
         if abs(value) < 1024:

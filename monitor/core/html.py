@@ -14,6 +14,8 @@ from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
 
+from monitor.core.language import Language, Words, words
+
 POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 STYLE = """
 body { margin: 0; background: #f6f7f9; color: #1d1f23;
@@ -35,8 +37,15 @@ svg { display: block; max-width: 100%; height: auto; margin: 0.5em 0; }
 """.strip()
 
 
-def render_html(markdown: str, chart_name: str | None = None, chart_svg: str | None = None) -> str:
-    """The whole page (UTF-8); ``chart_svg`` replaces the image whose link is ``chart_name``."""
+def render_html(
+    markdown: str,
+    chart_name: str | None = None,
+    chart_svg: str | None = None,
+    language: Language = "en",
+) -> str:
+    """The whole page (UTF-8); ``chart_svg`` replaces the image whose link is ``chart_name``.
+    ``language`` is the report's, for the page's ``lang`` (which picks the fonts)."""
+    say = words(language)
     parser = MarkdownIt("commonmark", {"html": False}).enable("table")
     tokens = parser.parse(markdown)
     chart_link = parser.normalizeLink(chart_name) if chart_name else None
@@ -53,18 +62,18 @@ def render_html(markdown: str, chart_name: str | None = None, chart_svg: str | N
     body = parser.renderer.render(tokens, parser.options, {})
     return (
         "<!DOCTYPE html>\n"
-        '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f'<html lang="{say.html_lang}">\n<head>\n<meta charset="utf-8">\n'
         f'<meta http-equiv="Content-Security-Policy" content="{POLICY}">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{escapeHtml(_title(tokens))}</title>\n"
+        f"<title>{escapeHtml(_title(tokens, say))}</title>\n"
         f"<style>\n{STYLE}\n</style>\n</head>\n<body>\n<main>\n{body}</main>\n</body>\n</html>\n"
     )
 
 
-def _title(tokens: list[Token]) -> str:
+def _title(tokens: list[Token], say: Words) -> str:
     """The text of the first heading, code spans included: the report's own title."""
     for number, token in enumerate(tokens[:-1]):
         if token.type == "heading_open":
             children = tokens[number + 1].children or []
             return "".join(c.content for c in children if c.type in ("text", "code_inline"))
-    return "Pilot run report"
+    return say("Pilot run report")

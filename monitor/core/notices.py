@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from monitor.core.analysis import PilotSummary
+from monitor.core.decision import UNCHECKED, Decision, LogCheck, decide
 from monitor.core.duration import format_duration
 from monitor.core.records import Event, PilotEnded, PilotStarted, Record
 
@@ -104,14 +105,17 @@ class Notices:
         return None
 
 
-def finished(summary: PilotSummary, report: str | None) -> Notice:
-    """The last notice: the verdict, the figures that back it, where the report is."""
+def finished(summary: PilotSummary, report: str | None, log: LogCheck = UNCHECKED) -> Notice:
+    """The last notice: the verdict, the decision, the figures that back them, where the
+    report is. The decision weighs the job's ``log`` as the report's does."""
     start = summary.start
+    decision = decide(summary, log)
     average = summary.average_per_min
     rate = "?" if average is None else f"{average:.1f}"
     added = "?" if summary.added is None else str(summary.added)
     text = (
         f"Pilot {start.run_id} on `{start.table}` finished: {summary.verdict.headline}."
+        f" Decision: {decision.level}{_first_reason(decision)}."
         f" Rows added: {added} in {format_duration(summary.duration_s)} (average {rate}/min)."
         f" Report: {report or 'NOT WRITTEN'}"
     )
@@ -125,8 +129,14 @@ def finished(summary: PilotSummary, report: str | None) -> Notice:
             "outcome": summary.verdict.outcome,
             "verdict": summary.verdict.headline,
             "exit_code": summary.verdict.exit_code,
+            "decision": decision.level,
+            "reasons": [reason.text for reason in decision.reasons],
             "rows_added": summary.added,
             "average_per_min": None if average is None else round(average, 2),
             "report": report,
         },
     )
+
+
+def _first_reason(decision: Decision) -> str:
+    return f" ({decision.reasons[0].text.rstrip('.')})" if decision.reasons else ""

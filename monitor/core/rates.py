@@ -26,6 +26,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from monitor.core.language import Language, words
+
 if TYPE_CHECKING:
     from monitor.core.analysis import Interval
 
@@ -168,30 +170,38 @@ def _halves(
     return (at_middle - origin[1]) / half_min, (last[1] - at_middle) / half_min
 
 
-def trend_text(rates: Rates) -> str:
+def trend_text(rates: Rates, language: Language = "en") -> str:
     """The trend in plain words: "slowing: -23% from the first half to the second (...)"."""
+    say = words(language)
     if not rates.enough:
-        return (
-            f"too short to tell: {rates.intervals} full interval(s) after the warm-up,"
-            f" {ENOUGH_INTERVALS} needed"
+        return say(
+            "too short to tell: {intervals} full interval(s) after the warm-up, {needed} needed",
+            intervals=rates.intervals,
+            needed=ENOUGH_INTERVALS,
         )
     early, late, change = rates.first_half_median, rates.second_half_median, rates.change
     if early is None or late is None or change is None:
-        return "none to tell: the median interval rate of the first half is 0"
+        return say("none to tell: the median interval rate of the first half is 0")
     if change <= -STEADY_WITHIN:
-        word = "slowing"
+        word = say("slowing")
     elif change >= STEADY_WITHIN:
-        word = "speeding up"
+        word = say("speeding up")
     else:
-        word = "steady"
-    text = (
-        f"{word}: {change:+.0%} from the first half to the second in the median interval rate"
-        f" ({early:.1f}/min, then {late:.1f}/min)"
+        word = say("steady")
+    text = say(
+        "{trend}: {change:+.0%} from the first half to the second in the median interval rate"
+        " ({early:.1f}/min, then {late:.1f}/min)",
+        trend=word,
+        change=change,
+        early=early,
+        late=late,
     )
     first, second = rates.first_half_per_min, rates.second_half_per_min
     if first is not None and second is not None:
-        text += (
-            f"; the halves' steady rates, pauses included: {first:.1f}/min, then {second:.1f}/min"
+        text += say(
+            "; the halves' steady rates, pauses included: {first:.1f}/min, then {second:.1f}/min",
+            first=first,
+            second=second,
         )
     return text
 

@@ -7,8 +7,20 @@ verdict are derived from them later, so a report can always be rebuilt from a jo
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-# job_lost: the app container stopped or restarted under the job, and every exec with it.
-EndReason = Literal["budget", "job_exit", "job_lost", "signal", "error"]
+# job_lost: the app container stopped or restarted under the job, and every exec with it;
+# stall: no progress of any kind for PILOT_STALL_AFTER, with PILOT_STALL_FAILS set.
+EndReason = Literal["budget", "job_exit", "job_lost", "stall", "signal", "error"]
+
+
+@dataclass(frozen=True)
+class TableStart:
+    """One more watched table (PILOT_TABLES) at the start: its count and how it is counted;
+    ``baseline`` as the counter wrote it, for a monitor taking the pilot up."""
+
+    table: str
+    baseline_rows: int
+    counting: str
+    baseline: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -34,7 +46,42 @@ class PilotStarted:
     target_rows: int | None = None
     min_rate: float | None = None
     max_hours: float | None = None
+    tables: tuple[TableStart, ...] = ()
     kind: Literal["start"] = "start"
+
+
+@dataclass(frozen=True)
+class Session:
+    """A database session as pg_stat_activity showed it at a sample: one of the job's, or
+    one that a job's session waits for."""
+
+    pid: int
+    application: str
+    state: str  # active, idle, idle in transaction, ... ("" when not visible)
+    transaction_s: float | None  # age of its open transaction; None: none open
+    state_s: float | None  # time since its state last changed
+    waiting: str | None = None  # what it waits on when that is a lock ("Lock:relation")
+    blocked_by: tuple[int, ...] = ()  # the PIDs holding the lock it waits for
+
+
+@dataclass(frozen=True)
+class Changes:
+    """The table's cumulative statistics counters (pg_stat_user_tables): they see updates
+    and deletes, which a count cannot, and only grow, but on a statistics reset."""
+
+    inserted: int
+    updated: int
+    deleted: int
+
+
+@dataclass(frozen=True)
+class TableCount:
+    """One more watched table's count and statistics at a sample; ``total`` None: missing."""
+
+    table: str
+    total: int | None
+    changes: Changes | None = None
+    error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -49,6 +96,13 @@ class Sample:
     # The table's size on disk with its indexes and TOAST, read in the count's own statement;
     # None: not read (the estimate strategy, a failed count, an older journal).
     table_bytes: int | None = None
+    # What the job does in the database, read right after the count; None: not read (an
+    # older journal, a failed read). ``sessions`` are the job's, ``blockers`` the sessions
+    # they wait for.
+    changes: Changes | None = None
+    sessions: tuple[Session, ...] | None = None
+    blockers: tuple[Session, ...] = ()
+    tables: tuple[TableCount, ...] = ()  # PILOT_TABLES' counts, in their order
     kind: Literal["sample"] = "sample"
 
 
@@ -103,6 +157,42 @@ def from_dict(data: dict[str, Any]) -> Record:
             **known,
             "command": tuple(known.get("command", ())),
             "settings": tuple(tuple(pair) for pair in known.get("settings", ())),
+            "tables": tuple(TableStart(**table) for table in known.get("tables", ())),
         }
+    elif cls is Sample:
+        known = _sample_fields(known)
     record: Record = cls(**known)
     return record
+
+
+def _sample_fields(known: dict[str, Any]) -> dict[str, Any]:
+    """The activity's nested records, rebuilt from their JSON (lists for tuples)."""
+    changes, sessions = known.get("changes"), known.get("sessions")
+    blockers, tables = known.get("blockers") or (), known.get("tables") or ()
+    if changes is None and sessions is None and not blockers and not tables:
+        return {**known, "blockers": (), "tables": ()}
+    return {
+        **known,
+        "changes": Changes(**changes) if changes is not None else None,
+        "sessions": None if sessions is None else tuple(_session(s) for s in sessions),
+        "blockers": tuple(_session(s) for s in blockers),
+        "tables": tuple(_table_count(t) for t in tables),
+    }
+
+
+def _table_count(data: dict[str, Any]) -> TableCount:
+    changes = data.get("changes")
+    return TableCount(
+        table=data["table"],
+        total=data.get("total"),
+        changes=Changes(**changes) if changes is not None else None,
+        error=data.get("error"),
+    )
+
+
+def _session(data: dict[str, Any]) -> Session:
+    known = {name: value for name, value in data.items() if name in _SESSION_FIELDS}
+    return Session(**{**known, "blocked_by": tuple(known.get("blocked_by", ()))})
+
+
+_SESSION_FIELDS = frozenset(Session.__dataclass_fields__)

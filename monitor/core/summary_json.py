@@ -9,11 +9,14 @@ time and message only (not their data).
 """
 
 import json
+from dataclasses import asdict
 from typing import Any
 
 from monitor.core.analysis import Interval, PilotSummary
+from monitor.core.comparison import Comparison, comparison_json
 from monitor.core.decision import UNCHECKED, LogCheck, decide
 from monitor.core.forecast import forecast
+from monitor.core.language import Language
 from monitor.core.samples_csv import iso_time
 
 SCHEMA = 1
@@ -27,8 +30,12 @@ def summary_json(
     samples: str | None = None,
     chart: str | None = None,
     html: str | None = None,
+    report_language: Language = "en",
+    previous: Comparison | None = None,
 ) -> dict[str, Any]:
-    """The summary as JSON-able data; the file names are those beside it (None: not written)."""
+    """The summary as JSON-able data; the file names are those beside it (None: not written).
+    Its own words stay English whatever ``report_language`` (that of the report and page).
+    ``previous`` is the comparison with the previous pilot (None: there is none)."""
     start, end, verdict = summary.start, summary.end, summary.verdict
     decision, rates, eta = decide(summary, log), summary.rates, forecast(summary).eta
     return {
@@ -80,6 +87,20 @@ def summary_json(
             "idle": summary.idle_intervals,
             "shrinking": summary.shrinking_intervals,
         },
+        "activity": _activity(summary),
+        "tables": [
+            {
+                "table": table.table,
+                "baseline_rows": table.baseline_rows,
+                "final_rows": table.final_total,
+                "added_rows": table.added,
+                "average_rate_per_min": _rate(table.average_per_min),
+                "written": None if table.written is None else asdict(table.written),
+                "samples": table.samples,
+                "missing_samples": table.missing,
+            }
+            for table in summary.tables
+        ],
         "outages": [
             {
                 "from": iso_time(outage.first_at),
@@ -108,12 +129,37 @@ def summary_json(
         ],
         "settings": dict(start.settings),
         "files": {"report": report, "samples": samples, "chart": chart, "html": html},
+        "report_language": report_language,
+        "previous": None if previous is None else comparison_json(previous),
     }
 
 
 def dumps(data: dict[str, Any]) -> str:
     """Indented UTF-8 text ending with a newline; strict JSON (a NaN would be an error)."""
     return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def _activity(summary: PilotSummary) -> dict[str, Any] | None:
+    """Seconds and intervals per state, the stretches without new rows; None: not read."""
+    found = summary.activity
+    if not found.read:
+        return None
+    return {
+        "seconds": {state: round(seconds, 3) for state, seconds in found.seconds},
+        "intervals": dict(found.intervals),
+        "written": None if found.changes is None else asdict(found.changes),
+        "stretches": [
+            {
+                "state": episode.state,
+                "from": iso_time(episode.first_at),
+                "to": iso_time(episode.last_at),
+                "intervals": episode.intervals,
+                "detail": episode.detail,
+            }
+            for episode in found.episodes
+        ],
+        "stretches_not_listed": found.more,
+    }
 
 
 def _extreme(row: Interval | None) -> dict[str, Any] | None:

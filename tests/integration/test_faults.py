@@ -66,7 +66,8 @@ def test_report_command_rebuilds_from_the_journal(
     assert rebuilt.returncode == 0, rebuilt.stdout
     second = Path(rebuilt.stdout.strip())
     assert second != first and second.name.endswith("_2.md")
-    assert second.read_text() == first.read_text()
+    # the same report, linking the chart rebuilt beside it
+    assert second.read_text() == first.read_text().replace(".svg)", "_2.svg)")
 
     missing = run_monitor(env, tmp_path, "report", str(tmp_path / "nope.jsonl"))
     assert missing.returncode == 1 and missing.stdout.startswith("JOURNAL:")

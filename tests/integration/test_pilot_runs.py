@@ -278,3 +278,35 @@ def test_sigterm_with_a_job_ignoring_sigterm_still_ends_within_grace_plus_margin
     assert isinstance(end, PilotEnded)
     assert (end.reason, end.job_stopped_by, end.job_gone) == ("signal", "KILL", True)
     assert app.job_processes() == []
+
+
+def test_more_tables_are_counted_at_every_sample_and_reported(
+    database: Database, app: App, tmp_path: Path
+) -> None:
+    database.execute("CREATE TABLE teams (name text); INSERT INTO teams VALUES ('a'), ('b')")
+    database.execute("CREATE SCHEMA stats; CREATE TABLE stats.odds (id serial PRIMARY KEY)")
+    logs = tmp_path / "logs"
+    env = monitor_env(database, app, logs, tables="matches, teams,stats.odds,teams")
+    result = run_monitor(env, tmp_path, "run")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "[monitor] also watched: teams has 2, stats.odds has 0" in result.stdout
+    lines = [line for line in result.stdout.splitlines() if "Status:" in line]
+    assert all(" | teams 2 | stats.odds 0" in line for line in lines), lines
+
+    records = journal(logs)
+    start = records[0]
+    assert isinstance(start, PilotStarted)
+    assert [(t.table, t.baseline_rows) for t in start.tables] == [("teams", 2), ("stats.odds", 0)]
+    assert [t.baseline["strategy"] for t in start.tables] == ["full", "keyset"]
+    samples = [record for record in records if isinstance(record, Sample)]
+    assert all([(t.table, t.total) for t in s.tables] == [("teams", 2), ("stats.odds", 0)]
+               for s in samples)  # fmt: skip
+
+    markdown = report_text(logs)
+    assert "### `teams`" in markdown and "### `stats.odds`" in markdown
+    assert "| Samples | 4, 0 missing |" in markdown
+
+    env = monitor_env(database, app, logs, tables="teams,nope")
+    refused = run_monitor(env, tmp_path, "run")
+    assert refused.returncode == 2
+    assert "PILOT_TABLES: no table 'nope'" in refused.stdout + refused.stderr

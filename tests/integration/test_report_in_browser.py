@@ -1,8 +1,9 @@
 """The HTML report in a real browser: Debian's chromium, headless, from a hand-made journal.
 
 The page must show its tables and the chart with nothing but itself (no network, no
-scripts). The screenshot is kept in ``logs/test-artefacts/`` to be looked at. Without
-chromium the test fails: ``scripts/provision.sh tests`` installs it.
+scripts), and in Chinese its characters, not boxes. The screenshots are kept in
+``logs/test-artefacts/`` to be looked at. Without chromium or a CJK font the tests fail:
+``scripts/provision.sh tests`` installs them.
 """
 
 import shutil
@@ -16,6 +17,7 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 
 from monitor.adapters.journal import Journal
+from monitor.core.html import STYLE
 from monitor.core.records import Event, PilotEnded, PilotStarted, Record, Sample
 from monitor.pilot import rebuild_report
 
@@ -210,26 +212,67 @@ def test_the_html_report_shows_its_tables_and_chart_in_chromium(tmp_path: Path) 
     assert "&lt;script&gt;document.title = 'owned'&lt;/script&gt;" in dumped
     assert "Rows in matches and rows added per minute" in dumped
 
-    ARTEFACTS.mkdir(parents=True, exist_ok=True)
-    screenshot = ARTEFACTS / "report_in_browser.png"
-    screenshot.unlink(missing_ok=True)
-    chromium(
-        f"--screenshot={screenshot}",
-        "--window-size=1280,2000",
-        page.as_uri(),
-        profile=tmp_path / "profile",
-    )
-    shutil.copy(page, ARTEFACTS / "report_in_browser.html")
-    png = screenshot.read_bytes()
-    assert len(png) > 10_000
-    width, height, found = pixels(png)
-    assert (width, height) == (1280, 2000)
-    colours = Counter(found)
-    assert len(colours) > 100  # text, tables and a chart: not a blank page
-    assert colours.most_common(1)[0][1] < 0.95 * len(found)
+    colours = Counter(screenshot(page, "report_in_browser", tmp_path / "profile"))
     blue = sum(
         count
         for colour, count in colours.items()
         if all(abs(c - t) < 40 for c, t in zip(colour, TOTAL_BLUE, strict=True))
     )
     assert blue > 300  # the total's line (and the left axis) drawn in the chart's blue
+
+
+def screenshot(page: Path, name: str, profile: Path) -> list[tuple[int, ...]]:
+    """The page drawn at 1280x2000, kept in the artefacts; its pixels, checked not blank."""
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    shot = ARTEFACTS / f"{name}.png"
+    shot.unlink(missing_ok=True)
+    chromium(f"--screenshot={shot}", "--window-size=1280,2000", page.as_uri(), profile=profile)
+    shutil.copy(page, ARTEFACTS / f"{name}.html")
+    png = shot.read_bytes()
+    assert len(png) > 10_000
+    width, height, found = pixels(png)
+    assert (width, height) == (1280, 2000)
+    colours = Counter(found)
+    assert len(colours) > 100  # text, tables and a chart: not a blank page
+    assert colours.most_common(1)[0][1] < 0.95 * len(found)
+    return found
+
+
+def drawn(word: str, directory: Path) -> list[tuple[int, ...]]:
+    """The pixels of one word in the report's own style and language, large."""
+    page = directory / f"{word}.html"
+    page.write_text(
+        f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><style>{STYLE}</style>'
+        f"</head><body><main><h1>{word}</h1></main></body></html>",
+        encoding="utf-8",
+    )
+    shot = directory / f"{page.stem}.png"
+    chromium(
+        f"--screenshot={shot}",
+        "--window-size=800,300",
+        page.as_uri(),
+        profile=directory / "profile",
+    )
+    return pixels(shot.read_bytes())[2]
+
+
+def test_the_chinese_report_reads_in_chinese_in_chromium(tmp_path: Path) -> None:
+    report = rebuild_report(write_journal(tmp_path), print, language="zh")
+    page = report.with_suffix(".html")
+    dumped = chromium("--dump-dom", page.as_uri(), profile=tmp_path / "profile").stdout
+    dom = Dom()
+    dom.feed(dumped)
+    assert dom.title == "试运行报告：matches"
+    assert '<html lang="zh-CN">' in dumped
+    assert "<h2>执行摘要</h2>" in dumped and "<h2>结论与建议</h2>" in dumped
+    assert "matches 的行数与每分钟新增行数" in dumped  # the chart's title
+    assert dom.tags["svg"] == 1 and dom.tags["script"] == 0
+
+    screenshot(page, "report_in_browser_zh", tmp_path / "profile")
+    # Without a CJK font every character is the same box: two headings of four characters
+    # each would look alike.
+    glyphs = tmp_path / "glyphs"
+    glyphs.mkdir()
+    assert drawn("执行摘要", glyphs) != drawn("采集统计", glyphs), (
+        "Chinese is drawn as boxes: no CJK font (scripts/provision.sh tests installs one)"
+    )

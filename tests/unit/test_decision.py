@@ -281,8 +281,8 @@ def test_a_stall_to_the_end_is_no_go(build) -> None:
     decision = decide(summary, CLEAN)
     assert decision.level == "NO-GO"
     assert texts(decision) == [
-        "No new rows for the last 40m of the pilot (since +20m), and no recovery: the job hung,"
-        " or only updates rows (its log tells)."
+        "No progress for the last 40m of the pilot (since +20m), and no recovery: the job hung"
+        " or waits (the Activity section tells on what)."
     ]
 
 

@@ -41,6 +41,10 @@ def test_a_pilot_that_passes_is_announced_then_concluded(build) -> None:
     assert "PASSED" in last.text and "Rows added: 100 in 10m" in last.text
     assert last.payload()["outcome"] == "passed" and last.payload()["exit_code"] == 0
     assert last.payload()["report"] == "logs/pilot_run_report_x.md"
+    # one interval with rows before the final count is too few to judge a rate
+    assert "Decision: INCONCLUSIVE (Only 1 full interval(s) after the warm-up" in last.text
+    assert last.payload()["decision"] == "INCONCLUSIVE"
+    assert last.payload()["reasons"][0].startswith("Only 1 full interval(s)")
     every = json.dumps([n.payload() for n in [started, last]] + [started.slack(), last.slack()])
     assert SECRET not in every
 

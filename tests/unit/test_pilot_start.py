@@ -8,6 +8,7 @@ import pytest
 from monitor.adapters.job import JobError, LaunchRefusedError
 from monitor.adapters.job import JobStatus as Status
 from monitor.adapters.job import StopResult as Stopped
+from monitor.core.activity import Reading
 from monitor.core.records import Event, PilotEnded, Record
 from monitor.pilot import _start_and_watch
 from monitor.watch import Plan, StopRequest, Watch
@@ -62,6 +63,7 @@ class Clock:
 
 class Counter:
     table_bytes = None
+    reading = Reading()
 
     def count(self, seconds: float, cancel: threading.Event) -> int:
         return 7

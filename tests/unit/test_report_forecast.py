@@ -132,9 +132,9 @@ def test_a_long_stall_is_shown_with_its_numbers(build) -> None:
     assert paragraphs(text) == ["Decision: **NO-GO**"]
     assert (
         figures(text)["Stalls"]
-        == "1, 40m in all (the longest 40m); no new rows since +20m to the end"
+        == "1, 40m in all (the longest 40m); no progress since +20m to the end"
     )
-    assert reasons(text)[0].startswith("No new rows for the last 40m of the pilot (since +20m)")
+    assert reasons(text)[0].startswith("No progress for the last 40m of the pilot (since +20m)")
 
 
 def test_an_unreadable_log_and_a_short_pilot_are_inconclusive(build) -> None:

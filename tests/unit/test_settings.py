@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.settings import ConfigError, Settings, describe, load_settings
+from monitor.settings import ConfigError, Settings, describe, load_report_language, load_settings
 
 SECRET = "s3cr3t-Pa55"
 OTHER_SECRET = "an0ther-S3cret"
@@ -87,6 +87,20 @@ def test_blank_optional_values_are_unset(monkeypatch: pytest.MonkeyPatch) -> Non
     assert settings.workdir is None
 
 
+def test_more_tables_leave_out_the_pilots_own_and_repeats(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PILOT_TABLES", " matches, teams ,stats.odds,,teams")
+    settings = load_settings()
+    assert [str(table) for table in settings.other_tables] == ["teams", "stats.odds"]
+    assert ("PILOT_TABLES", "matches,teams,stats.odds,teams") in describe(settings)
+    assert load_settings().stall_fails is False
+    monkeypatch.setenv("PILOT_STALL_FAILS", "true")
+    monkeypatch.setenv("PILOT_JOB_APPLICATION", "  ")
+    settings = load_settings()
+    assert settings.stall_fails is True and settings.job_application is None
+
+
 @pytest.mark.parametrize(
     ("variable", "value"),
     [
@@ -103,6 +117,9 @@ def test_blank_optional_values_are_unset(monkeypatch: pytest.MonkeyPatch) -> Non
         ("PILOT_TABLE", "matches; DROP TABLE matches"),
         ("PILOT_TABLE", "'matches'"),
         ("PILOT_TABLE", "a.b.c"),
+        ("PILOT_TABLES", "teams,odds;DROP TABLE x"),
+        ("PILOT_TABLES", ",".join(f"t{n}" for n in range(11))),
+        ("PILOT_STALL_FAILS", "maybe"),
         ("PILOT_DATABASE_URL", "mysql://u:pw@db:5432/x"),
         ("PILOT_DATABASE_URL", "db:5432/x"),
         ("PILOT_DATABASE_URL", "postgresql://u:pw@/x"),
@@ -495,3 +512,33 @@ def test_a_maximum_of_hours_needs_a_target(monkeypatch: pytest.MonkeyPatch) -> N
     assert config_error(monkeypatch, PILOT_MAX_HOURS="12").lines == [
         "PILOT_MAX_HOURS: needs PILOT_TARGET_ROWS (the ETA it limits is the time for the rows left)"
     ]
+
+
+def test_the_report_language_is_english_unless_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings().report_language == "en"
+    assert dict(describe(load_settings()))["PILOT_REPORT_LANGUAGE"] == "en"
+    monkeypatch.setenv("PILOT_REPORT_LANGUAGE", " ZH ")
+    assert load_settings().report_language == "zh"
+
+
+@pytest.mark.parametrize("value", ["fr", "zh-CN", "chinese", "1"])
+def test_an_unknown_report_language_is_refused_with_the_choices(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    error = config_error(monkeypatch, PILOT_REPORT_LANGUAGE=value)
+    assert error.lines == ["PILOT_REPORT_LANGUAGE: Input should be 'en' or 'zh'"]
+
+
+def test_the_report_language_alone_is_read_despite_other_mistakes(
+    monkeypatch: pytest.MonkeyPatch, clean_env: Path
+) -> None:
+    # Rebuilding a report reads it alone: a bad PILOT_DURATION must not stand in the way.
+    (clean_env / ".env").write_text("PILOT_REPORT_LANGUAGE=Zh\nPILOT_DURATION=soon\n")
+    assert load_report_language() == "zh"
+    assert load_report_language(env_file=None) == "en"
+    monkeypatch.setenv("PILOT_REPORT_LANGUAGE", "en")
+    assert load_report_language() == "en"  # the environment wins over .env
+    monkeypatch.setenv("PILOT_REPORT_LANGUAGE", "klingon")
+    with pytest.raises(ConfigError) as caught:
+        load_report_language()
+    assert caught.value.lines == ["PILOT_REPORT_LANGUAGE: Input should be 'en' or 'zh'"]

@@ -9,8 +9,10 @@ import pytest
 
 from monitor.adapters.job import JobStatus as Status
 from monitor.adapters.job import StopResult as Stopped
+from monitor.core.activity import Reading
 from monitor.core.analysis import Progress, summarise
-from monitor.core.records import Event, PilotEnded, Record, Sample
+from monitor.core.records import Changes, Event, PilotEnded, Record, Sample, Session
+from monitor.core.verdict import judge
 from monitor.watch import (
     ENGINE_BACKOFF_MAX_S,
     FINAL_COUNT_S,
@@ -112,7 +114,8 @@ class FakeJob:
 
 class FakeCounter:
     """Returns the scripted counts in turn; an exception in the script is raised instead.
-    With ``bytes_per_row``, each count reads the table's size too, as the real one does."""
+    With ``bytes_per_row``, each count reads the table's size too, as the real one does;
+    ``readings`` are the activity each count reads in turn (then none)."""
 
     def __init__(self, clock: FakeClock, script: list[int | Exception]) -> None:
         self.clock = clock
@@ -121,10 +124,13 @@ class FakeCounter:
         self._last = 0
         self.bytes_per_row: int | None = None
         self.table_bytes: int | None = None
+        self.readings: list[Reading] = []
+        self.reading = Reading()
 
     def count(self, seconds: float, cancel: threading.Event) -> int:
         self.calls.append((self.clock.elapsed(), seconds, cancel))
         self.table_bytes = None
+        self.reading = self.readings.pop(0) if self.readings else Reading()
         item = self.script.pop(0) if self.script else self._last
         if isinstance(item, Exception):
             raise item
@@ -183,6 +189,7 @@ def make_pilot(
     clock: FakeClock | None = None,
     heartbeat: "RecordedBeats | None" = None,
     stall_after: float = float("inf"),
+    stall_fails: bool = False,
     **job_options: object,
 ) -> Pilot:
     clock = clock or FakeClock()
@@ -197,6 +204,7 @@ def make_pilot(
         planned_samples=max(1, int(duration // interval)),
         started_monotonic=clock.monotonic(),
         stall_after_s=stall_after,
+        stall_fails=stall_fails,
     )
     watch = Watch(
         plan,
@@ -565,7 +573,35 @@ def test_a_stall_is_an_event_when_it_starts_and_when_rows_come_again() -> None:
     # no row since 60 s: a stall at 240 s (the missing count at 180 s proves nothing)
     assert found == [("stalled", 240.0), ("progressing", 360.0)]
     [stalled] = [e for e in pilot.timeline.events if e.name == "stalled"]
-    assert stalled.message == "no new rows for 3m while the job runs (stalled?)"
+    assert stalled.message == "no progress for 3m while the job runs (idle: no new rows): stalled?"
+
+
+def test_updates_without_new_rows_are_progress_not_a_stall() -> None:
+    pilot = make_pilot([100] * 6, duration=360.0, stall_after=120.0)
+    pilot.counter.readings = [Reading(Changes(0, 50 * n, 0), ()) for n in range(6)]
+    end = pilot.watch.run()
+    assert end.reason == "budget"
+    assert not [e for e in pilot.timeline.events if e.name in STALL_EVENTS]
+    assert [s.changes for s in pilot.timeline.samples][:2] == [Changes(0, 0, 0), Changes(0, 50, 0)]
+
+
+def test_a_job_blocked_by_a_lock_stalls_and_with_stall_fails_the_pilot_ends_failed() -> None:
+    holder = Session(81, "psql", "idle in transaction", 200.0, 190.0)
+    waiting = Session(42, "backfill", "active", 3.0, 3.0, "Lock:relation", (81,))
+    pilot = make_pilot(
+        [110, 110, 110, 110, 110], duration=300.0, stall_after=120.0, stall_fails=True
+    )
+    pilot.counter.readings = [Reading(Changes(10, 0, 0), ())] + [
+        Reading(Changes(10, 0, 0), (waiting,), (holder,))
+    ] * 5
+    end = pilot.watch.run()
+    [stalled] = [e for e in pilot.timeline.events if e.name == "stalled"]
+    assert stalled.elapsed_s == 180.0 and stalled.data["state"] == "blocked"
+    assert "pid 81 (psql, idle in transaction, transaction open 3m 20s)" in stalled.message
+    assert end.reason == "stall" and end.elapsed_s == 180.0
+    assert pilot.job.stop_calls == [(10.0, 180.0)]  # stopped at once, not at the budget's end
+    verdict = judge(end, sampled=True, not_started=False)
+    assert verdict.headline.startswith("FAILED: the job stalled, no progress for 2m")
 
 
 def test_count_failures_are_events_at_their_edges() -> None:
