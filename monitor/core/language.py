@@ -522,6 +522,28 @@ _CHINESE = {
     "end: job lost": "结束：任务丢失",
     "stop: monitor stopped": "停止：监控被停止",
     "stop: monitor error": "停止：监控出错",
+    # --- the comparison with the previous pilot (report._compared) ---------------------------
+    "No earlier pilot of {table} in this logs folder to compare with.": (
+        "此日志目录中没有 {table} 更早的试运行可供比较。"
+    ),
+    "(no run id)": "(无运行编号)",
+    "an unknown time": "未知时间",
+    "The previous pilot, run {run} of {when}, cannot be compared: {why}.": (
+        "上一次试运行（运行编号 {run}，{when}）无法比较：{why}。"
+    ),
+    "The previous pilot of {table} in this logs folder: run {run}, started {when}.": (
+        "此日志目录中 {table} 的上一次试运行：运行编号 {run}，开始于 {when}。"
+    ),
+    "| | Previous | This run | Change |": "| | 上一次 | 本次 | 变化 |",
+    "Median interval rate": "间隔速率中位数",
+    "p10 interval rate": "间隔速率 p10",
+    "p90 interval rate": "间隔速率 p90",
+    "ETA (most likely)": "预计耗时 (最可能)",
+    "Decision": "决策",
+    "Outcome": "结果",
+    "Samples missing": "缺失样本",
+    "same": "相同",
+    "changed": "已变化",
 }
 
 ENGLISH = Words("en", "en", {})

@@ -239,7 +239,7 @@ def _statistics(summary: PilotSummary, say: Words) -> list[str]:
 
 
 # The comparison's words, in English for now (not yet in the language's catalogue).
-_COMPARED_FIGURES = {
+COMPARED_FIGURES = {
     "steady_per_min": "Steady rate",
     "median_per_min": "Median interval rate",
     "p10_per_min": "p10 interval rate",
@@ -256,49 +256,65 @@ _COMPARED_FIGURES = {
 
 def _compared(summary: PilotSummary, previous: Comparison | None, say: Words) -> list[str]:
     """This run's figures beside the previous pilot's of the same table, from
-    ``monitor.core.comparison``: whether the backfill got faster or slower since."""
+    ``monitor.core.comparison``: whether the backfill got faster or slower since. Why a run
+    cannot be compared is the comparison's own words, as the JSON summary has them."""
     lines = [f"## {say(COMPARED)}", ""]
     table = _code(summary.start.table)
     if previous is None:
-        return [*lines, f"No earlier pilot of {table} in this logs folder to compare with.", ""]
-    run = _code(previous.run_id) if previous.run_id else "(no run id)"
+        return [
+            *lines,
+            say("No earlier pilot of {table} in this logs folder to compare with.", table=table),
+            "",
+        ]
+    run = _code(previous.run_id) if previous.run_id else say("(no run id)")
     at = previous.start_at
-    when = timestamp(at) if at is not None else "an unknown time"
+    when = timestamp(at) if at is not None else say("an unknown time")
     if previous.not_comparable is not None:
         why = _cell(previous.not_comparable)
-        return [*lines, f"The previous pilot, run {run} of {when}, cannot be compared: {why}.", ""]
+        said = say(
+            "The previous pilot, run {run} of {when}, cannot be compared: {why}.",
+            run=run,
+            when=when,
+            why=why,
+        )
+        return [*lines, said, ""]
     lines += [
-        f"The previous pilot of {table} in this logs folder: run {run}, started {when}.",
+        say(
+            "The previous pilot of {table} in this logs folder: run {run}, started {when}.",
+            table=table,
+            run=run,
+            when=when,
+        ),
         "",
-        "| | Previous | This run | Change |",
+        say("| | Previous | This run | Change |"),
         "|---|---:|---:|---:|",
     ]
     for change in previous.changes:
-        label = _COMPARED_FIGURES.get(change.key, change.key)
-        before, now = _figure(change, change.before), _figure(change, change.now)
-        lines.append(f"| {label} | {before} | {now} | {_change(change)} |")
+        label = say(COMPARED_FIGURES.get(change.key, change.key))
+        before, now = _figure(change, change.before, say), _figure(change, change.now, say)
+        lines.append(f"| {label} | {before} | {now} | {_change(change, say)} |")
     return [*lines, ""]
 
 
-def _figure(change: Change, value: float | str | None) -> str:
+def _figure(change: Change, value: float | str | None, say: Words) -> str:
     if value is None:
-        return "n/a"
+        return say("n/a")
     if isinstance(value, str):
         return _cell(value)
     if change.kind == "rate":
-        return f"{value:.1f}/min"
+        return say("{rate:.1f}/min", rate=value)
     if change.kind == "seconds":
         return format_eta(value)
     return f"{value:.0f}"
 
 
-def _change(change: Change) -> str:
+def _change(change: Change, say: Words) -> str:
     if change.kind == "level":
-        return "same" if change.before == change.now else "changed"
+        return say("same") if change.before == change.now else say("changed")
     if change.kind == "samples":
         difference = change.difference
         if difference is None:
-            return "n/a"
+            return say("n/a")
         return "±0" if round(difference) == 0 else f"{difference:+.0f}"
     return signed_percent(change.relative)
 

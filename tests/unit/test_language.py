@@ -15,8 +15,8 @@ PACKAGE = Path(__file__).resolve().parents[2] / "monitor"
 
 def said_in_the_code() -> set[str]:
     """Every literal template passed to a ``say``, and the words the code says from its tables
-    (the section titles, the activity's states, the chart's labels, the log's kinds of
-    trouble)."""
+    (the section titles, the comparison's figures, the activity's states, the chart's labels,
+    the log's kinds of trouble)."""
     found: set[str] = set()
     for path in PACKAGE.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -30,6 +30,7 @@ def said_in_the_code() -> set[str]:
             ):
                 found.add(node.args[0].value)
     found.update(report.SECTIONS)
+    found.update(report.COMPARED_FIGURES.values())
     found.update(activity.STATES)
     found.update(label for _, label in chart.MARKS.values())
     found.update(chart.KIND_LABELS.values())

@@ -7,6 +7,8 @@ from dataclasses import replace
 import pytest
 from test_activity import HOLDER, IDLE_SESSION, WAITING, reading
 from test_activity import _pilot as with_activity
+from test_comparison import as_json, earlier
+from test_comparison import pilot as steady_pilot
 from test_report import QUIET_LOG, gaps_and_a_stop, growing, headings, log_digest, parse
 from test_report_forecast import cumulative, demo_like
 from test_tables import pilot as with_tables
@@ -15,6 +17,7 @@ import monitor.core.language
 from monitor.core import report
 from monitor.core.analysis import PilotSummary, summarise
 from monitor.core.chart import render_chart
+from monitor.core.comparison import compare
 from monitor.core.html import render_html
 from monitor.core.joblog import LogDigest
 from monitor.core.language import CHINESE, Words
@@ -188,3 +191,17 @@ def test_the_chinese_chart_names_its_series_and_axes_in_chinese(build) -> None:
     assert "总行数 (左轴)" in svg and "自开始起的时间 (22:13:20 UTC)" in svg
     assert "无计数 (数据库中断)" in svg
     assert "Rows" not in svg
+
+
+@pytest.mark.usefixtures("strict_chinese")
+def test_the_chinese_comparison_says_its_words_in_chinese(build) -> None:
+    summary = steady_pilot(build, 30)
+    found = compare(as_json(summary), earlier(build, 40))
+    text = report.render(summary, None, language="zh", previous=found)
+    assert "## 与上一次试运行的比较" in text
+    assert "此日志目录中 `matches` 的上一次试运行：运行编号 `20231113_221320`" in text
+    assert "| 稳定速率 | 40.0 行/分钟 | 30.0 行/分钟 | -25% |" in text
+    assert "| 决策 | GO | GO | 相同 |" in text
+    refused = compare(as_json(summary), earlier(build, 40, schema=3))
+    text = report.render(summary, None, language="zh", previous=refused)
+    assert "无法比较：its summary has schema 3; this monitor reads 1。" in text
