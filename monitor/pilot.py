@@ -317,7 +317,7 @@ def write_report(
     if previous == "unread":
         previous = _previous(summary, directory, log, emit)
     run = summary.start.run_id
-    drawn = _extra(emit, "chart", lambda: _write_chart(summary, directory, language))
+    drawn = _extra(emit, "chart", lambda: _write_chart(summary, directory, language, log))
     chart_name, svg = (drawn[0].name, drawn[1]) if drawn else (None, None)
     text = report.render(
         summary,
@@ -394,8 +394,10 @@ def _page(markdown: str, chart_name: str | None, svg: str | None, language: Lang
     return render_html(markdown, chart_name, svg, language)
 
 
-def _write_chart(summary: PilotSummary, directory: Path, language: Language) -> tuple[Path, str]:
-    svg = chart.render_chart(summary, language)
+def _write_chart(
+    summary: PilotSummary, directory: Path, language: Language, log: LogDigest | None
+) -> tuple[Path, str]:
+    svg = chart.render_chart(summary, language, log)
     return write_new(directory, f"{CHART_STEM}{summary.start.run_id}", ".svg", svg), svg
 
 

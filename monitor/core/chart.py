@@ -20,8 +20,10 @@ from datetime import UTC, datetime
 
 from monitor.core.analysis import PilotSummary
 from monitor.core.duration import format_duration
+from monitor.core.joblog import LogDigest
 from monitor.core.language import Language, Words, words
 from monitor.core.records import Event
+from monitor.core.troubles import Placed, place
 
 WIDTH, HEIGHT = 960, 400
 LEFT, RIGHT, TOP, BOTTOM = 84, 84, 86, 46
@@ -40,6 +42,7 @@ COLOURS = {
     "database": "#d62728",
     "engine": "#7b4fb3",
     "monitor": "#6b6b6b",
+    "log": "#c2185b",
 }
 BAND_COLOURS = {"database": "#d62728", "monitor": "#6b6b6b", "engine": "#7b4fb3"}
 BAND_NAMES = {
@@ -127,11 +130,14 @@ class Axis:
         return TOP + PLOT_H * (1.0 - share)
 
 
-def render_chart(summary: PilotSummary, language: Language = "en") -> str:
+def render_chart(
+    summary: PilotSummary, language: Language = "en", log: LogDigest | None = None
+) -> str:
     """The whole SVG document (960x400); a pilot without a count gets its axes and a note. Its
-    words are in ``language``."""
+    words are in ``language``. ``log``'s troubles get a mark at their first line's time."""
     start, say = summary.start, words(language)
     points = points_of(summary, say)
+    troubles = place(log.troubles, summary) if log else ()
     span = max(
         [1.0 if summary.samples else start.interval_s, *(p.t for p in points)]
         + [event.at - start.at for event in summary.events]
@@ -158,13 +164,13 @@ def render_chart(summary: PilotSummary, language: Language = "en") -> str:
         f'<title id="pilot-chart-title">{_text(_title(summary, say))}</title>',
         f'<rect width="{WIDTH}" height="{HEIGHT}" fill="#ffffff"/>',
         *_heading(summary, say),
-        *_legend(summary, bands, say),
+        *_legend(summary, bands, bool(troubles), say),
         *_grid(totals_axis, rates_axis, start.table, say),
         *_time_axis(span, start.at, say),
         *(_band(band, say) for band in bands),
         *_bars(points, x, rates_axis, say),
         *_line(points, x, totals_axis, _breaks(summary), say),
-        *_marks(summary, x, say),
+        *_marks(summary, troubles, x, say),
         f'<rect x="{LEFT}" y="{TOP}" width="{PLOT_W}" height="{PLOT_H}" fill="none"'
         ' stroke="#999999"/>',
     ]
@@ -246,7 +252,7 @@ def _heading(summary: PilotSummary, say: Words) -> list[str]:
     ]
 
 
-def _legend(summary: PilotSummary, bands: list[Band], say: Words) -> list[str]:
+def _legend(summary: PilotSummary, bands: list[Band], troubles: bool, say: Words) -> list[str]:
     """A row of swatches under the title, wrapped when it does not fit the width."""
     items: list[tuple[str, str]] = [
         (
@@ -283,6 +289,14 @@ def _legend(summary: PilotSummary, bands: list[Band], say: Words) -> list[str]:
             say("event (hover for details)"),
         )
     )
+    if troubles:
+        items.append(
+            (
+                f'<line x1="9" y1="-11" x2="9" y2="1" stroke="{COLOURS["log"]}"'
+                ' stroke-dasharray="1 2" stroke-width="1.5"/>',
+                say("first line of a kind of trouble in the job's log"),
+            )
+        )
     parts = []
     x, y = float(LEFT), 64.0
     for swatch, label in items:
@@ -526,9 +540,10 @@ def _line(
     return [path, *dots]
 
 
-def _marks(summary: PilotSummary, x: Scale, say: Words) -> list[str]:
-    """A dashed line per event that matters and a solid one at the end, labelled when there
-    is room; events of one kind within ``MARK_PX`` pixels share a mark."""
+def _marks(summary: PilotSummary, troubles: Iterable[Placed], x: Scale, say: Words) -> list[str]:
+    """A dashed line per event that matters and a solid one at the end, a dotted one per kind
+    of trouble in the log, labelled when there is room; events of one kind within ``MARK_PX``
+    pixels share a mark."""
     t0 = summary.start.at
     marks: list[Mark] = []
     end = summary.end
@@ -545,11 +560,14 @@ def _marks(summary: PilotSummary, x: Scale, say: Words) -> list[str]:
         )
         marks.append(Mark("end", x(end.at - t0), say(END_LABELS.get(end.reason, "end")), ended))
     marks += _grouped(summary.events, x, t0, say)
+    marks += [_trouble_mark(found, x(found.at - t0), say) for found in troubles]
     parts = []
     labelled: list[float] = []
     for mark in marks:
         colour = COLOURS[mark.kind]
-        dash = "" if mark.kind == "end" else ' stroke-dasharray="4 3"'
+        dash = {"end": "", "log": ' stroke-dasharray="1 2"'}.get(
+            mark.kind, ' stroke-dasharray="4 3"'
+        )
         parts.append(
             f'<g><line x1="{mark.x:.1f}" y1="{TOP}" x2="{mark.x:.1f}" y2="{TOP + PLOT_H}"'
             f' stroke="{colour}" stroke-width="1.5"{dash}/>'
@@ -586,6 +604,19 @@ def _grouped(events: Iterable[Event], x: Scale, t0: float, say: Words) -> list[M
             title = say("{title} (and {count} more)", title=title, count=len(group) - 1)
         marks.append(Mark(kind, x(first.at - t0), label, title))
     return marks
+
+
+def _trouble_mark(found: Placed, x: float, say: Words) -> Mark:
+    kind = say(found.trouble.kind)
+    title = say(
+        "{time} the first line of {kind} in the job's log: {line}",
+        time=_clock(found.at),
+        kind=kind,
+        line=found.trouble.first[:200],
+    )
+    if found.drop and found.rate_per_min is not None:
+        title += say("; a drop to {rate:.1f}/min in that interval", rate=found.rate_per_min)
+    return Mark("log", x, kind, title)
 
 
 def _clock(at: float) -> str:

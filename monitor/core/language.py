@@ -342,7 +342,20 @@ _CHINESE = {
     "Warning lines": "警告行",
     "Tracebacks": "异常堆栈 (Traceback)",
     "Last {count} lines:": "最后 {count} 行：",
-    "| trouble | lines | first at | first line |": "| 问题类型 | 行数 | 首次出现 | 首行 |",
+    "| trouble | lines | first at | first line | rate then |": (
+        "| 问题类型 | 行数 | 首次出现 | 首行 | 当时速率 |"
+    ),
+    "The rate then is the table's in the interval of the first line (the log's times read as"
+    " UTC); a drop is below half the median interval rate. The chart marks each first line.": (
+        "当时速率是首行所在间隔内该表的速率（日志时间按 UTC 读取）；低于间隔速率中位数一半即为"
+        "下降。图表标出了每类问题的首行。"
+    ),
+    "outside the pilot": "不在试运行期间",
+    "no count ({where})": "无计数 ({where})",
+    "**{rate}** at {where}: a drop (median {median})": (
+        "{where}时为 **{rate}**，下降 (中位数 {median})"
+    ),
+    "{rate} at {where}": "{where}时为 {rate}",
     "rate limited (HTTP 429)": "限流 (HTTP 429)",
     "timeouts": "超时",
     "connection trouble": "连接问题",
@@ -522,6 +535,11 @@ _CHINESE = {
     "end: job lost": "结束：任务丢失",
     "stop: monitor stopped": "停止：监控被停止",
     "stop: monitor error": "停止：监控出错",
+    "first line of a kind of trouble in the job's log": "任务日志中某类问题的首行",
+    "{time} the first line of {kind} in the job's log: {line}": (
+        "{time} 任务日志中 {kind} 的首行：{line}"
+    ),
+    "; a drop to {rate:.1f}/min in that interval": "；该间隔速率降至 {rate:.1f} 行/分钟",
     # --- the comparison with the previous pilot (report._compared) ---------------------------
     "No earlier pilot of {table} in this logs folder to compare with.": (
         "此日志目录中没有 {table} 更早的试运行可供比较。"

@@ -9,9 +9,10 @@ from monitor.core.comparison import Change, Comparison, signed_percent
 from monitor.core.decision import decide, stalls
 from monitor.core.duration import format_duration
 from monitor.core.forecast import eta_text, forecast, format_eta, size_text
-from monitor.core.joblog import LogDigest
+from monitor.core.joblog import LogDigest, Trouble
 from monitor.core.language import Language, Words, words
 from monitor.core.rates import trend_text
+from monitor.core.troubles import Placed, place
 from monitor.core.verdict import judge
 
 EXECUTIVE = "Executive summary"
@@ -68,7 +69,7 @@ def render(
         *_other_tables(summary, say),
         *_samples(summary, samples_csv, say),
         *_events(summary, say),
-        *_log(log, say),
+        *_log(log, summary, say),
         f"## {say(CONCLUSIONS)}",
         "",
         *[f"- {line}" for line in conclusions(summary, log, say)],
@@ -555,7 +556,7 @@ def _events(summary: PilotSummary, say: Words) -> list[str]:
     return [*lines, ""]
 
 
-def _log(log: LogDigest | None, say: Words) -> list[str]:
+def _log(log: LogDigest | None, summary: PilotSummary, say: Words) -> list[str]:
     lines = [f"## {say(LOG)}", ""]
     if log is None:
         return [*lines, say("The job's log could not be read."), ""]
@@ -569,7 +570,7 @@ def _log(log: LogDigest | None, say: Words) -> list[str]:
         f"| {say('Warning lines')} | {log.warning_lines} |",
         f"| {say('Tracebacks')} | {log.tracebacks} |",
         "",
-        *_troubles(log, say),
+        *_troubles(log, summary, say),
         say("Last {count} lines:", count=len(log.tail)),
         "",
     ]
@@ -577,16 +578,49 @@ def _log(log: LogDigest | None, say: Words) -> list[str]:
     return [*lines, f"{fence}text", *log.tail, fence, ""]
 
 
-def _troubles(log: LogDigest, say: Words) -> list[str]:
-    """The error and warning lines by kind, each with the first of them and when it came."""
+def _troubles(log: LogDigest, summary: PilotSummary, say: Words) -> list[str]:
+    """The error and warning lines by kind, each with the first of them, when it came, and
+    the table's rate in that interval (``monitor.core.troubles``): a drop beside its cause."""
     if not log.troubles:
         return []
+    placed = {found.trouble.kind: found for found in place(log.troubles, summary)}
     rows = [
         f"| {say(trouble.kind)} | {trouble.lines} | {trouble.first_at or '?'}"
-        f" | {_code(trouble.first)} |"
+        f" | {_code(trouble.first)}"
+        f" | {_rate_then(placed.get(trouble.kind), trouble, summary, say)} |"
         for trouble in log.troubles
     ]
-    return [say("| trouble | lines | first at | first line |"), "|---|---|---|---|", *rows, ""]
+    return [
+        say("| trouble | lines | first at | first line | rate then |"),
+        "|---|---|---|---|---|",
+        *rows,
+        "",
+        say(
+            "The rate then is the table's in the interval of the first line (the log's times"
+            " read as UTC); a drop is below half the median interval rate. The chart marks"
+            " each first line."
+        ),
+        "",
+    ]
+
+
+def _rate_then(found: Placed | None, trouble: Trouble, summary: PilotSummary, say: Words) -> str:
+    if found is None:
+        return "?" if trouble.first_at is None else say("outside the pilot")
+    where = (
+        say("sample {index}", index=found.last_index)
+        if found.first_index == found.last_index
+        else say("samples {first}-{last}", first=found.first_index, last=found.last_index)
+    )
+    if found.rate_per_min is None:
+        return say("no count ({where})", where=where)
+    rate = say("{rate:.1f}/min", rate=found.rate_per_min)
+    if found.drop:
+        median = say("{rate:.1f}/min", rate=summary.rates.median_per_min or 0.0)
+        return say(
+            "**{rate}** at {where}: a drop (median {median})", rate=rate, where=where, median=median
+        )
+    return say("{rate} at {where}", rate=rate, where=where)
 
 
 def conclusions(summary: PilotSummary, log: LogDigest | None, say: Words) -> list[str]:

@@ -18,6 +18,7 @@ from monitor.core.decision import UNCHECKED, LogCheck, decide
 from monitor.core.forecast import forecast
 from monitor.core.language import Language
 from monitor.core.samples_csv import iso_time
+from monitor.core.troubles import Placed, place
 
 SCHEMA = 1
 
@@ -88,6 +89,7 @@ def summary_json(
             "shrinking": summary.shrinking_intervals,
         },
         "activity": _activity(summary),
+        "log": _log(summary, log),
         "tables": [
             {
                 "table": table.table,
@@ -159,6 +161,41 @@ def _activity(summary: PilotSummary) -> dict[str, Any] | None:
             for episode in found.episodes
         ],
         "stretches_not_listed": found.more,
+    }
+
+
+def _log(summary: PilotSummary, log: LogCheck) -> dict[str, Any] | None:
+    """The job log's counts and troubles, each placed against the rate (None: not read)."""
+    if log is None or log == UNCHECKED:
+        return None
+    placed = {found.trouble.kind: found for found in place(log.troubles, summary)}
+    return {
+        "lines": log.lines,
+        "error_lines": log.error_lines,
+        "warning_lines": log.warning_lines,
+        "tracebacks": log.tracebacks,
+        "first_error": log.first_error,
+        "troubles": [
+            {
+                "kind": trouble.kind,
+                "lines": trouble.lines,
+                "first_at": trouble.first_at,
+                "first_line": trouble.first,
+                "interval": _placed(placed.get(trouble.kind)),
+            }
+            for trouble in log.troubles
+        ],
+    }
+
+
+def _placed(found: Placed | None) -> dict[str, Any] | None:
+    if found is None:
+        return None
+    return {
+        "first_sample": found.first_index,
+        "last_sample": found.last_index,
+        "rate_per_min": _rate(found.rate_per_min),
+        "drop": found.drop,
     }
 
 

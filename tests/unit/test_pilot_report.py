@@ -127,7 +127,7 @@ def test_extras_that_cannot_be_written_leave_the_report(
 def test_a_chart_that_fails_to_render_costs_only_the_chart(
     build, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken(_summary: object, _language: object) -> str:
+    def broken(_summary: object, _language: object, _log: object) -> str:
         raise ValueError("a bug in the chart")
 
     monkeypatch.setattr(monitor.pilot.chart, "render_chart", broken)

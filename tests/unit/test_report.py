@@ -257,7 +257,7 @@ def test_log_troubles_are_grouped_by_kind_with_the_first_and_its_time(build) -> 
     assert (log.error_lines, log.warning_lines, log.tracebacks) == (3, 3, 1)
     text = report.render(growing(build), log)
     _, (header, rows) = tables(section(parse(text), "Log analysis"))
-    assert header == ["trouble", "lines", "first at", "first line"]
+    assert header == ["trouble", "lines", "first at", "first line", "rate then"]
     assert [row[:3] for row in rows] == [
         ["rate limited (HTTP 429)", "2", "2026-12-03 20:10:04"],
         ["timeouts", "1", "2026-12-03 20:12:00"],
@@ -267,6 +267,28 @@ def test_log_troubles_are_grouped_by_kind_with_the_first_and_its_time(build) -> 
         ["other errors", "1", "?"],
     ]
     assert rows[0][3] == "2026-12-03 20:10:04 WARNING HTTP 429 Too Many Requests, cooling down 30s"
+    # The pilot ran in 2023: no line of this log came while it ran; unstamped ones are "?".
+    assert [row[4] for row in rows] == ["outside the pilot"] * 4 + ["?", "?"]
+
+
+def test_log_troubles_are_lined_up_against_the_rate_of_their_interval(build) -> None:
+    """The pilot starts at 22:13:20 and samples every minute; its fourth minute adds nothing."""
+    log = log_digest(
+        [
+            "2023-11-14 22:14:50 ERROR read timed out after 10s\n",
+            "2023-11-14 22:16:30 WARNING HTTP 429 Too Many Requests, cooling down 30s\n",
+            "2023-11-14 22:17:00 WARNING HTTP 429 Too Many Requests, cooling down 30s\n",
+        ]
+    )
+    tokens = section(parse(report.render(growing(build), log)), "Log analysis")
+    _, (_, rows) = tables(tokens)
+    assert {row[0]: row[4] for row in rows} == {
+        "timeouts": "30.0/min at sample 2",
+        "rate limited (HTTP 429)": "0.0/min at sample 4: a drop (median 30.0/min)",
+    }
+    assert any(
+        "a drop is below half the median interval rate" in line for line in paragraphs(tokens)
+    )
 
 
 def test_unreadable_log(build) -> None:

@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from test_report import growing, log_digest
 
 from monitor.core.analysis import summarise
 from monitor.core.summary_json import SCHEMA, dumps, summary_json
@@ -132,3 +133,43 @@ def test_the_decision_and_the_rates_are_in_it(build) -> None:
         "trend_change",
     }  # fmt: skip
     assert data["eta_s"] is None  # no PILOT_TARGET_ROWS
+
+
+def test_the_logs_troubles_are_in_it_placed_against_the_rate(build) -> None:
+    log = log_digest(
+        [
+            "2023-11-14 22:16:30 WARNING HTTP 429 Too Many Requests\n",
+            "Traceback (most recent call last):\n",
+        ]
+    )
+    data = json.loads(dumps(summary_json(growing(build), log, report=None)))
+    assert data["log"] == {
+        "lines": 2,
+        "error_lines": 0,
+        "warning_lines": 1,
+        "tracebacks": 1,
+        "first_error": None,
+        "troubles": [
+            {
+                "kind": "rate limited (HTTP 429)",
+                "lines": 1,
+                "first_at": "2023-11-14 22:16:30",
+                "first_line": "2023-11-14 22:16:30 WARNING HTTP 429 Too Many Requests",
+                "interval": {
+                    "first_sample": 4,
+                    "last_sample": 4,
+                    "rate_per_min": 0.0,
+                    "drop": True,
+                },
+            },
+            {
+                "kind": "tracebacks",
+                "lines": 1,
+                "first_at": None,
+                "first_line": "Traceback (most recent call last):",
+                "interval": None,
+            },
+        ],
+    }
+    assert summary_json(growing(build), report=None)["log"] is None
+    assert summary_json(growing(build), None, report=None)["log"] is None
