@@ -353,9 +353,9 @@ _CHINESE = {
     "outside the pilot": "不在试运行期间",
     "no count ({where})": "无计数 ({where})",
     "**{rate}** at {where}: a drop (median {median})": (
-        "{where}时为 **{rate}**，下降 (中位数 {median})"
+        "{where} 时为 **{rate}**，下降 (中位数 {median})"
     ),
-    "{rate} at {where}": "{where}时为 {rate}",
+    "{rate} at {where}": "{where} 时为 {rate}",
     "rate limited (HTTP 429)": "限流 (HTTP 429)",
     "timeouts": "超时",
     "connection trouble": "连接问题",
