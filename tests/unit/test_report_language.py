@@ -12,6 +12,7 @@ from test_comparison import pilot as steady_pilot
 from test_report import QUIET_LOG, gaps_and_a_stop, growing, headings, log_digest, parse
 from test_report_forecast import cumulative, demo_like
 from test_tables import pilot as with_tables
+from test_unfinished import away
 
 import monitor.core.language
 from monitor.core import report
@@ -57,19 +58,7 @@ def _stalled(build) -> PilotSummary:
 
 
 def _away(build) -> PilotSummary:
-    return summarise(
-        [
-            build.start(baseline=100, duration=600.0),
-            build.sample(1, 60.0, 110),
-            build.event(250.0, "monitor_resumed", "back", gap_from=build.T0 + 70.0, missed=2),
-            build.sample(5, 300.0, 150),
-            build.event(310.0, "engine_unreachable", "cannot ask"),
-            build.event(400.0, "engine_reachable", "answers"),
-            build.event(500.0, "engine_unreachable", "cannot ask"),
-            build.sample(10, 600.0, 200, final=True),
-            build.end(600.0),
-        ]
-    )
+    return summarise(away(build))
 
 
 def _active(build) -> PilotSummary:

@@ -2,6 +2,7 @@
 
 from monitor.core import report
 from monitor.core.analysis import Progress, summarise
+from monitor.core.records import Record
 from monitor.core.unfinished import where_it_stands
 
 
@@ -28,8 +29,10 @@ def test_a_pilot_that_died_before_its_launch_was_journaled_has_none(build) -> No
     assert state.last_at == build.T0
 
 
-def test_the_report_shows_the_monitors_absence_and_the_engines_silence(build) -> None:
-    records = [
+def away(build) -> list[Record]:
+    """A pilot whose monitor was away from 70 s to 250 s, and whose Engine did not answer from
+    310 s to 400 s and from 500 s to the end."""
+    return [
         build.start(baseline=100, duration=600.0),
         build.sample(1, 60.0, 110),
         build.event(250.0, "monitor_resumed", "back", gap_from=build.T0 + 70.0, missed=2),
@@ -40,7 +43,10 @@ def test_the_report_shows_the_monitors_absence_and_the_engines_silence(build) ->
         build.sample(10, 600.0, 200, final=True),
         build.end(600.0),
     ]
-    summary = summarise(records)
+
+
+def test_the_report_shows_the_monitors_absence_and_the_engines_silence(build) -> None:
+    summary = summarise(away(build))
     assert [(g.kind, g.first_at - build.T0, g.last_at) for g in summary.gaps] == [
         ("monitor", 70.0, build.T0 + 250.0),
         ("engine", 310.0, build.T0 + 400.0),
