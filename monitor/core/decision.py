@@ -250,7 +250,8 @@ def _stalls(summary: PilotSummary, completed: bool, say: Words) -> list[Reason]:
                 "NO-GO",
                 say(
                     "No progress for the last {ongoing} of the pilot (since +{since}), and no"
-                    " recovery: the job hung or waits (the Activity section tells on what).",
+                    " recovery: the job hung or waits (the Database activity section tells on"
+                    " what).",
                     ongoing=format_duration(found.ongoing_s),
                     since=format_duration(found.ongoing_since_s),
                 ),

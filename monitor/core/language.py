@@ -158,7 +158,7 @@ _CHINESE = {
     ),
     "No stall after the warm-up.": "预热期后没有停滞。",
     "No progress for the last {ongoing} of the pilot (since +{since}), and no recovery: the job"
-    " hung or waits (the Activity section tells on what).": (
+    " hung or waits (the Database activity section tells on what).": (
         "试运行的最后 {ongoing}（自 +{since} 起）没有任何进展且未恢复：任务卡住了或在等待"
         "（等待什么见“数据库活动”一节）。"
     ),

@@ -282,7 +282,7 @@ def test_a_stall_to_the_end_is_no_go(build) -> None:
     assert decision.level == "NO-GO"
     assert texts(decision) == [
         "No progress for the last 40m of the pilot (since +20m), and no recovery: the job hung"
-        " or waits (the Activity section tells on what)."
+        " or waits (the Database activity section tells on what)."
     ]
 
 
