@@ -453,6 +453,9 @@ class TableCounter:
 
 # The job's sessions: PILOT_JOB_APPLICATION's, or every client session of this database but
 # the monitors' own. Lock waits only: waits on I/O or the client are work, not blocking.
+# Without pg_read_all_stats, another role's session shows its user, database and
+# application_name but a NULL backend_type and state: it is kept, its state unknown. A
+# background worker has no user.
 _ACTIVITY = """
 WITH job AS (
     SELECT a.pid, a.application_name, coalesce(a.state, '') AS state,
@@ -461,7 +464,9 @@ WITH job AS (
            CASE WHEN a.wait_event_type = 'Lock' THEN 'Lock:' || a.wait_event END AS waiting,
            CASE WHEN a.wait_event_type = 'Lock' THEN pg_blocking_pids(a.pid) END AS blocked_by
     FROM pg_stat_activity a
-    WHERE a.datname = current_database() AND a.backend_type = 'client backend'
+    WHERE a.datname = current_database()
+      AND (a.backend_type = 'client backend'
+           OR (a.backend_type IS NULL AND a.usesysid IS NOT NULL))
       AND a.pid <> pg_backend_pid() AND a.application_name <> %(monitor)s
       AND (%(application)s::text IS NULL OR a.application_name = %(application)s)
 )

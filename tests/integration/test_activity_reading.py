@@ -132,3 +132,32 @@ def test_a_lock_wait_names_the_session_holding_the_lock(database: Database) -> N
     assert blocker.transaction_s is not None
     assert counter.count(2.0, threading.Event()) == 1  # the count itself was never blocked
     counter.close()
+
+
+def test_without_pg_read_all_stats_the_jobs_session_is_seen_its_state_unknown(
+    database: Database,
+) -> None:
+    """PostgreSQL hides another role's session's state and backend type from a role without
+    pg_read_all_stats, not its application_name: the job is there, doing what is unknown."""
+    database.execute(
+        "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'pilot_no_stats')"
+        " THEN CREATE ROLE pilot_no_stats LOGIN PASSWORD 'no-stats'; END IF; END $$"
+    )
+    database.execute("GRANT SELECT ON matches TO pilot_no_stats")
+    url = database.server.url(database.name, user="pilot_no_stats", password="no-stats")
+    counter = TableCounter(
+        parse_database_url(url, None),
+        parse_table_name("matches"),
+        connect_timeout_s=2,
+        statement_timeout_s=5,
+        job_application=JOB,
+    )
+    counter.take_baseline()
+    with _session(database, JOB) as job:
+        with job.cursor() as cursor:
+            cursor.execute("INSERT INTO matches (fotmob_id) VALUES ('in-flight')")
+        reading = _read_until(counter, lambda r: bool(r.sessions))
+        job.rollback()
+    [session] = reading.sessions or ()
+    assert (session.application, session.state, session.transaction_s) == (JOB, "", None)
+    counter.close()
