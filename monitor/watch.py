@@ -1,4 +1,5 @@
-"""The pilot loop: sample on a fixed schedule until the budget, the job's exit or a signal.
+"""The pilot loop: sample on a fixed schedule until the budget, the job's exit, a signal, or
+a stall when PILOT_STALL_FAILS says so.
 
 It talks to the job, the counter, the journal and the clock only through the small
 protocols below, so it runs the same against Docker and PostgreSQL as against test fakes.

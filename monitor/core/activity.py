@@ -207,12 +207,7 @@ class ActivityTracker:
         self._seconds[activity.state] += span_s
         self._intervals[activity.state] += 1
         if activity.changes is not None:
-            known = self._changes or Changes(0, 0, 0)
-            self._changes = Changes(
-                known.inserted + activity.changes.inserted,
-                known.updated + activity.changes.updated,
-                known.deleted + activity.changes.deleted,
-            )
+            self._changes = (self._changes or Changes(0, 0, 0)) + activity.changes
         current = self._open
         if current is not None and current.state == activity.state:
             self._open = Episode(

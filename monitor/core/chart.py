@@ -78,6 +78,7 @@ END_LABELS = {
     "job_lost": "end: job lost",
     "signal": "stop: monitor stopped",
     "error": "stop: monitor error",
+    "stall": "stop: job stalled",
 }
 # The x axis's steps, 1 s to 10 days: at most 10 of them fit the pilot's time.
 TIME_STEPS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1200, 1800, 3600, 7200, 10800)

@@ -63,8 +63,9 @@ class Decision:
 
 @dataclass(frozen=True)
 class Stalls:
-    """Stretches without new rows (the watch's "stalled" to "progressing" events) after the
-    warm-up. ``ongoing_since_s``: the last rows came then, and none after to the end."""
+    """Stretches without progress of any kind (the watch's "stalled" to "progressing"
+    events) after the warm-up. ``ongoing_since_s``: the last progress came then, and none
+    after it to the end."""
 
     count: int
     total_s: float

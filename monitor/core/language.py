@@ -535,6 +535,7 @@ _CHINESE = {
     "end: job lost": "结束：任务丢失",
     "stop: monitor stopped": "停止：监控被停止",
     "stop: monitor error": "停止：监控出错",
+    "stop: job stalled": "停止：任务停滞",
     "first line of a kind of trouble in the job's log": "任务日志中某类问题的首行",
     "{time} the first line of {kind} in the job's log: {line}": (
         "{time} 任务日志中 {kind} 的首行：{line}"

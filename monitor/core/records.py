@@ -73,6 +73,13 @@ class Changes:
     updated: int
     deleted: int
 
+    def __add__(self, other: "Changes") -> "Changes":
+        return Changes(
+            self.inserted + other.inserted,
+            self.updated + other.updated,
+            self.deleted + other.deleted,
+        )
+
 
 @dataclass(frozen=True)
 class TableCount:
@@ -157,7 +164,9 @@ def from_dict(data: dict[str, Any]) -> Record:
             **known,
             "command": tuple(known.get("command", ())),
             "settings": tuple(tuple(pair) for pair in known.get("settings", ())),
-            "tables": tuple(TableStart(**table) for table in known.get("tables", ())),
+            "tables": tuple(
+                TableStart(**_known(TableStart, table)) for table in known.get("tables", ())
+            ),
         }
     elif cls is Sample:
         known = _sample_fields(known)
@@ -173,7 +182,7 @@ def _sample_fields(known: dict[str, Any]) -> dict[str, Any]:
         return {**known, "blockers": (), "tables": ()}
     return {
         **known,
-        "changes": Changes(**changes) if changes is not None else None,
+        "changes": _changes(changes),
         "sessions": None if sessions is None else tuple(_session(s) for s in sessions),
         "blockers": tuple(_session(s) for s in blockers),
         "tables": tuple(_table_count(t) for t in tables),
@@ -185,14 +194,21 @@ def _table_count(data: dict[str, Any]) -> TableCount:
     return TableCount(
         table=data["table"],
         total=data.get("total"),
-        changes=Changes(**changes) if changes is not None else None,
+        changes=_changes(changes),
         error=data.get("error"),
     )
 
 
 def _session(data: dict[str, Any]) -> Session:
-    known = {name: value for name, value in data.items() if name in _SESSION_FIELDS}
+    known = _known(Session, data)
     return Session(**{**known, "blocked_by": tuple(known.get("blocked_by", ()))})
 
 
-_SESSION_FIELDS = frozenset(Session.__dataclass_fields__)
+def _changes(data: dict[str, Any] | None) -> Changes | None:
+    return None if data is None else Changes(**_known(Changes, data))
+
+
+def _known(cls: type, data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` without the fields ``cls`` does not have: those of a newer monitor."""
+    fields = cls.__dataclass_fields__  # type: ignore[attr-defined]
+    return {name: value for name, value in data.items() if name in fields}

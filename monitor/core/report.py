@@ -239,7 +239,7 @@ def _statistics(summary: PilotSummary, say: Words) -> list[str]:
     ]
 
 
-# The comparison's words, in English for now (not yet in the language's catalogue).
+# The comparison's figures, by their key in the JSON summary's ``previous``.
 COMPARED_FIGURES = {
     "steady_per_min": "Steady rate",
     "median_per_min": "Median interval rate",

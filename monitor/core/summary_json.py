@@ -4,8 +4,9 @@ Pure: the same ``PilotSummary`` as the report, so a script and a person read the
 figures. Times are ISO 8601 in UTC to the millisecond (as in the samples CSV), durations
 are seconds, a value that does not exist is null (never 0). ``schema`` changes only when a
 field changes meaning or goes away; fields may be added. Nothing secret is in it: the
-settings are those of the start record, already redacted, and the events keep their name,
-time and message only (not their data).
+settings are those of the start record, already redacted, the events keep their name,
+time and message only (not their data), and of the job's log only counts and times are in it
+(not its lines, which the report shows).
 """
 
 import json
@@ -165,7 +166,8 @@ def _activity(summary: PilotSummary) -> dict[str, Any] | None:
 
 
 def _log(summary: PilotSummary, log: LogCheck) -> dict[str, Any] | None:
-    """The job log's counts and troubles, each placed against the rate (None: not read)."""
+    """The job log's counts and troubles, each placed against the rate (None: not read). Not
+    its lines: the job may print what the monitor masks (PILOT_JOB_ENV's values)."""
     if log is None or log == UNCHECKED:
         return None
     placed = {found.trouble.kind: found for found in place(log.troubles, summary)}
@@ -174,13 +176,11 @@ def _log(summary: PilotSummary, log: LogCheck) -> dict[str, Any] | None:
         "error_lines": log.error_lines,
         "warning_lines": log.warning_lines,
         "tracebacks": log.tracebacks,
-        "first_error": log.first_error,
         "troubles": [
             {
                 "kind": trouble.kind,
                 "lines": trouble.lines,
                 "first_at": trouble.first_at,
-                "first_line": trouble.first,
                 "interval": _placed(placed.get(trouble.kind)),
             }
             for trouble in log.troubles

@@ -50,12 +50,7 @@ class TablesTracker:
             if before is not None and before.changes is not None and count.changes is not None:
                 step = written_between(before.changes, count.changes)
                 if step is not None:
-                    known = self._written.get(name, Changes(0, 0, 0))
-                    self._written[name] = Changes(
-                        known.inserted + step.inserted,
-                        known.updated + step.updated,
-                        known.deleted + step.deleted,
-                    )
+                    self._written[name] = self._written.get(name, Changes(0, 0, 0)) + step
             self._last[name] = count
             self._last_good_s[name] = elapsed_s
 

@@ -9,9 +9,9 @@ placed.
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from monitor.core.analysis import PilotSummary
+from monitor.core.comparison import parse_time
 from monitor.core.joblog import Trouble
 
 # An interval whose rate is below this share of the median interval rate is a drop.
@@ -32,23 +32,13 @@ class Placed:
     drop: bool
 
 
-def stamp_time(stamp: str | None) -> float | None:
-    """Seconds since the epoch of a log stamp (``2026-12-04 08:47:36``), read as UTC."""
-    if stamp is None:
-        return None
-    try:
-        return datetime.fromisoformat(stamp).replace(tzinfo=UTC).timestamp()
-    except ValueError:
-        return None
-
-
 def place(troubles: Iterable[Trouble], summary: PilotSummary) -> tuple[Placed, ...]:
     """Each trouble whose first line has a stamp within the pilot, in the order of the log."""
     spans = _spans(summary)
     median = summary.rates.median_per_min
     placed = []
     for trouble in troubles:
-        at = stamp_time(trouble.first_at)
+        at = parse_time(trouble.first_at)
         if at is None:
             continue
         found = next((span for span in spans if span[0] < at <= span[1]), None)

@@ -1,10 +1,11 @@
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from monitor.adapters.journal import Journal, JournalLockedError, iter_journal, unfinished
-from monitor.core.records import from_dict, to_dict
+from monitor.core.records import Changes, Session, TableCount, TableStart, from_dict, to_dict
 
 
 def every_kind(build) -> list:
@@ -100,6 +101,22 @@ def test_unknown_fields_from_newer_monitors_are_ignored(build) -> None:
     data = to_dict(build.sample(1, 60.0, 120))
     data["added_in_v2"] = "whatever"
     assert from_dict(data) == build.sample(1, 60.0, 120)
+
+
+def test_unknown_fields_inside_nested_records_are_ignored_too(build) -> None:
+    start = replace(build.start(), tables=(TableStart("teams", 2, "count(*)"),))
+    sample = replace(
+        build.sample(1, 60.0, 120),
+        changes=Changes(120, 3, 0),
+        sessions=(Session(7, "backfill", "active", 1.0, 0.5),),
+        tables=(TableCount("teams", 2, Changes(2, 0, 0)),),
+    )
+    start_data, sample_data = to_dict(start), to_dict(sample)
+    start_data["tables"][0]["added_in_v2"] = 1
+    sample_data["changes"]["truncated"] = 0
+    sample_data["sessions"][0]["added_in_v2"] = "x"
+    sample_data["tables"][0]["changes"]["truncated"] = 0
+    assert (from_dict(start_data), from_dict(sample_data)) == (start, sample)
 
 
 def test_unknown_kind_is_refused() -> None:

@@ -6,15 +6,20 @@ from test_report import growing, log_digest
 
 from monitor.core.analysis import summarise
 from monitor.core.chart import render_chart
-from monitor.core.troubles import place, stamp_time
+from monitor.core.troubles import place
 
 T0 = 1_700_000_000.0  # 2023-11-14 22:13:20 UTC, the builder's start
 
 
-def test_a_stamp_is_read_as_utc_and_anything_else_is_not_a_time() -> None:
-    assert stamp_time("2023-11-14 22:13:20") == T0
-    assert stamp_time("2023-11-14T22:13:21") == T0 + 1
-    assert [stamp_time(value) for value in (None, "", "2023-13-40 99:00:00")] == [None] * 3
+def test_a_stamp_is_read_as_utc_and_one_that_is_not_a_time_is_not_placed(build) -> None:
+    log = log_digest(
+        [
+            "2023-11-14T22:14:10 ERROR timed out\n",
+            "2023-13-40 99:00:00 WARNING HTTP 429 Too Many Requests\n",
+        ]
+    )
+    (found,) = place(log.troubles, growing(build))
+    assert (found.trouble.kind, found.at) == ("timeouts", T0 + 50)
 
 
 def test_each_first_line_falls_in_the_interval_that_ends_after_it(build) -> None:
