@@ -239,7 +239,11 @@ def _other_tables_checks(settings: Settings, checks: list[Check]) -> tuple[Table
     problems: list[str] = []
     for table in settings.other_tables:
         counter = TableCounter(
-            settings.database, table, settings.connect_timeout, settings.statement_timeout
+            settings.database,
+            table,
+            settings.connect_timeout,
+            settings.statement_timeout,
+            sessions=False,
         )
         counters.append(counter)
         try:

@@ -10,6 +10,7 @@ time the monitor was away is journaled as a gap, and the report shows it.
 import shlex
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import docker
 import docker.errors
@@ -20,7 +21,7 @@ from monitor.adapters.counter import Baseline, CountError, TableCounter
 from monitor.adapters.job import ENGINE_ERRORS, ExecJob, Found, JobError, find_run_job
 from monitor.adapters.journal import Journal, JournalLockedError, iter_journal
 from monitor.core.duration import format_duration
-from monitor.core.records import EndReason, TableStart
+from monitor.core.records import EndReason
 from monitor.core.report import timestamp
 from monitor.core.table import parse_table_name
 from monitor.core.unfinished import Unfinished, where_it_stands
@@ -96,19 +97,14 @@ def _take_up(
             " still run (its journal is kept for the next try)"
         )
         return EXIT_CONFIG
-    counter = TableCounter(
-        settings.database,
-        parse_table_name(start.table),
-        settings.connect_timeout,
-        settings.statement_timeout,
+    counter = _counter(
+        settings, start.table, start.baseline, start.baseline_rows,
         job_application=settings.job_application,
+    )  # fmt: skip
+    others = tuple(
+        _counter(settings, table.table, table.baseline, table.baseline_rows, sessions=False)
+        for table in start.tables
     )
-    counter.baseline = (
-        Baseline.from_dict(start.baseline)
-        if start.baseline
-        else Baseline(rows=start.baseline_rows, strategy="full")
-    )
-    others = tuple(_other_table(settings, table) for table in start.tables)
     try:
         job = ExecJob(
             client.api,
@@ -167,18 +163,27 @@ def _take_up(
     )
 
 
-def _other_table(settings: Settings, table: TableStart) -> TableCounter:
-    """One of PILOT_TABLES as its journal left it: the same baseline, so the same counts."""
+def _counter(
+    settings: Settings,
+    table: str,
+    baseline: dict[str, Any],
+    baseline_rows: int,
+    *,
+    job_application: str | None = None,
+    sessions: bool = True,
+) -> TableCounter:
+    """A watched table's counter as the journal left it: the same baseline, so the same
+    counts (a journal from before baselines were journaled: a full count's)."""
     counter = TableCounter(
         settings.database,
-        parse_table_name(table.table),
+        parse_table_name(table),
         settings.connect_timeout,
         settings.statement_timeout,
+        job_application=job_application,
+        sessions=sessions,
     )
     counter.baseline = (
-        Baseline.from_dict(table.baseline)
-        if table.baseline
-        else Baseline(rows=table.baseline_rows, strategy="full")
+        Baseline.from_dict(baseline) if baseline else Baseline(rows=baseline_rows, strategy="full")
     )
     return counter
 

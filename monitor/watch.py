@@ -313,6 +313,7 @@ class Watch:
     def _sample(self, *, final: bool) -> bool:
         """Takes, journals and prints one sample; returns whether the job was running."""
         budget = FINAL_COUNT_S if final else max(0.5, self.plan.interval_s / 2)
+        deadline = self.clock.monotonic() + budget
         self._beat(budget)
         running = self._running()
         total: int | None = None
@@ -324,7 +325,7 @@ class Watch:
             table_bytes, reading = self.counter.table_bytes, self.counter.reading
         except self._count_errors as failure:
             error = str(failure) or type(failure).__name__
-        others = self._count_others(budget, final)
+        others = self._count_others(deadline, final)
         others_moved = self._others_moved(others)
         self._index += 1
         sample = Sample(
@@ -349,12 +350,14 @@ class Watch:
             self._note_stall(row.delta, row.activity, running, others_moved)
         return running
 
-    def _count_others(self, budget: float, final: bool) -> tuple[TableCount, ...]:
-        """PILOT_TABLES' counts, each in a share of the sample's budget; one that fails is
-        missing, like the pilot's own."""
+    def _count_others(self, deadline: float, final: bool) -> tuple[TableCount, ...]:
+        """PILOT_TABLES' counts, each in its share of what the pilot's own count left of the
+        sample's budget (half a second at least); one that fails is missing, like the pilot's
+        own."""
         counts = []
-        share = max(0.5, budget / max(1, len(self.others)))
-        for table in self.others:
+        for position, table in enumerate(self.others):
+            left = deadline - self.clock.monotonic()
+            share = max(0.5, left / (len(self.others) - position))
             try:
                 total = table.count(share, threading.Event() if final else self.stop.event)
             except self._count_errors as failure:

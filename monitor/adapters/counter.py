@@ -160,10 +160,14 @@ class TableCounter:
         strategy: Strategy = "auto",
         *,
         job_application: str | None = None,
+        sessions: bool = True,
     ) -> None:
+        """``sessions``: whether the activity read after each count looks for the job's
+        sessions too (False: the table's statistics counters only, for PILOT_TABLES)."""
         psycopg2.extensions.set_wait_callback(_wait)
         self.strategy = strategy
         self._job_application = job_application
+        self._sessions = sessions
         self._target = target
         self._table = table
         self._connect_timeout = max(1, round(connect_timeout_s))
@@ -400,6 +404,9 @@ class TableCounter:
     def read_activity(self) -> Reading:
         """The table's statistics and the job's sessions now, in one statement."""
         with self._connect().cursor() as cursor:
+            if not self._sessions:
+                cursor.execute(_COUNTERS, {"table": self._regclass_text()})
+                return Reading(_changes(_row(cursor)))
             cursor.execute(
                 _ACTIVITY,
                 {
@@ -408,10 +415,10 @@ class TableCounter:
                     "application": self._job_application,
                 },
             )
-            inserted, updated, deleted, sessions, blockers = _row(cursor)
-        changes = None if inserted is None else Changes(int(inserted), int(updated), int(deleted))
+            row = _row(cursor)
+        sessions, blockers = row[3:]
         return Reading(
-            changes,
+            _changes(row),
             tuple(_session(item) for item in sessions or ()),
             tuple(_session(item) for item in blockers or ()),
         )
@@ -483,6 +490,19 @@ SELECT pg_stat_get_tuples_inserted(c.oid), pg_stat_get_tuples_updated(c.oid),
         WHERE b.pid IN (SELECT unnest(job.blocked_by) FROM job))
 FROM pg_class c WHERE c.oid = %(table)s::regclass
 """
+
+
+_COUNTERS = """
+SELECT pg_stat_get_tuples_inserted(c.oid), pg_stat_get_tuples_updated(c.oid),
+       pg_stat_get_tuples_deleted(c.oid)
+FROM pg_class c WHERE c.oid = %(table)s::regclass
+"""
+
+
+def _changes(row: tuple[Any, ...]) -> Changes | None:
+    """The statistics counters at the head of an activity row; None: the table has none."""
+    inserted, updated, deleted = row[:3]
+    return None if inserted is None else Changes(int(inserted), int(updated), int(deleted))
 
 
 def _session(item: dict[str, Any]) -> Session:

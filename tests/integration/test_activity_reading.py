@@ -161,3 +161,21 @@ def test_without_pg_read_all_stats_the_jobs_session_is_seen_its_state_unknown(
     [session] = reading.sessions or ()
     assert (session.application, session.state, session.transaction_s) == (JOB, "", None)
     counter.close()
+
+
+def test_another_tables_counter_reads_the_statistics_alone(database: Database) -> None:
+    """PILOT_TABLES' counters need only the counters: no look at pg_stat_activity."""
+    counter = TableCounter(
+        parse_database_url(database.url, None),
+        parse_table_name("matches"),
+        connect_timeout_s=2,
+        statement_timeout_s=5,
+        sessions=False,
+    )
+    counter.take_baseline()
+    database.execute("INSERT INTO matches (fotmob_id) VALUES ('a'), ('b')")
+    with _session(database, JOB):
+        reading = _read_until(counter, lambda r: r.changes is not None and r.changes.inserted >= 2)
+    assert reading.changes is not None and reading.changes.inserted >= 2
+    assert (reading.sessions, reading.blockers) == (None, ())
+    counter.close()

@@ -115,10 +115,15 @@ class FakeJob:
 class FakeCounter:
     """Returns the scripted counts in turn; an exception in the script is raised instead.
     With ``bytes_per_row``, each count reads the table's size too, as the real one does;
-    ``readings`` are the activity each count reads in turn (then none)."""
+    ``readings`` are the activity each count reads in turn (then none); each count takes
+    ``takes_s`` of the clock's time, or all it is given if that is less."""
 
-    def __init__(self, clock: FakeClock, script: list[int | Exception]) -> None:
+    def __init__(
+        self, clock: FakeClock, script: list[int | Exception], name: str = "matches"
+    ) -> None:
         self.clock = clock
+        self.name = name
+        self.takes_s = 0.0
         self.script = list(script)
         self.calls: list[tuple[float, float, threading.Event]] = []
         self._last = 0
@@ -129,6 +134,7 @@ class FakeCounter:
 
     def count(self, seconds: float, cancel: threading.Event) -> int:
         self.calls.append((self.clock.elapsed(), seconds, cancel))
+        self.clock.t += min(self.takes_s, seconds)
         self.table_bytes = None
         self.reading = self.readings.pop(0) if self.readings else Reading()
         item = self.script.pop(0) if self.script else self._last
@@ -229,6 +235,28 @@ def verdict_of(build, pilot: Pilot, baseline: int = 100):
         interval=pilot.watch.plan.interval_s,
     )
     return summarise([start, *pilot.timeline.records]).verdict
+
+
+def test_other_tables_share_what_the_pilots_own_count_left_of_the_sample(build) -> None:
+    """A sample may take half an interval (30 s here): the other tables count in what is
+    left of it, half a second each at least, so a sample never takes twice its budget."""
+    pilot = make_pilot([110, 120], duration=120.0)
+    teams, odds = FakeCounter(pilot.clock, [2], "teams"), FakeCounter(pilot.clock, [7], "odds")
+    for table in (teams, odds):
+        table.takes_s = 4.0
+    pilot.watch.others = (teams, odds)
+    pilot.counter.takes_s = 20.0
+    pilot.watch.run()
+    assert [seconds for _, seconds, _ in pilot.counter.calls][:2] == [30.0, 30.0]
+    assert [seconds for _, seconds, _ in teams.calls][:1] == [5.0]  # 10 s left, for two
+    assert [seconds for _, seconds, _ in odds.calls][:1] == [6.0]  # 6 s left, for one
+    pilot = make_pilot([110], duration=60.0)
+    pilot.counter.takes_s = 30.0  # the whole budget, as in an outage
+    teams, odds = FakeCounter(pilot.clock, [2], "teams"), FakeCounter(pilot.clock, [7], "odds")
+    pilot.watch.others = (teams, odds)
+    pilot.watch.run()
+    assert (teams.calls[0][1], odds.calls[0][1]) == (0.5, 0.5)
+    assert [count.total for count in pilot.timeline.samples[0].tables] == [2, 7]
 
 
 def test_a_sample_carries_the_table_size_its_count_read(build) -> None:
