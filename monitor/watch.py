@@ -344,7 +344,7 @@ class Watch:
         )
         self.record(sample)
         row, self._progress = measure(self._progress, sample)
-        self.emit(sample_line(row, self.plan.planned_samples))
+        self.emit(sample_line(row, self.plan.planned_samples, self.plan.interval_s))
         self._note_count_edges(error)
         if not final:
             self._note_stall(row.delta, row.activity, running, others_moved)

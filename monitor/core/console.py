@@ -9,13 +9,15 @@ from monitor.core.duration import format_duration
 from monitor.core.records import Event
 
 
-def sample_line(row: Interval, planned: int) -> str:
+def sample_line(row: Interval, planned: int, interval_s: float) -> str:
     """The original's line plus the average:
 
     `[  5/60] Status: ✅ Running | Total:  150 | Added: + 45 | Speed:  9.0/min | Avg:  8.2/min`
 
     and, when the job's activity was read, what it did: `| growing`, or the state and why
-    (`| updating: no new rows; rows written: 40 updated`).
+    (`| updating: no new rows; rows written: 40 updated`). The count after the stop often
+    comes a moment after the last sample: over less than half an interval its speed is `-`,
+    as a few rows in a second would read wild (the report's peak leaves it out too).
     """
     width = len(str(planned))
     label = "end" if row.final else str(row.index)
@@ -28,7 +30,7 @@ def sample_line(row: Interval, planned: int) -> str:
         )
     return (
         f"{head} Status: {status} | Total: {row.total:>4} | Added: {_signed(row.added or 0)}"
-        f" | Speed: {_rate(row.rate_per_min)}/min | Avg: {_rate(row.average_per_min)}/min"
+        f" | Speed: {_speed(row, interval_s)}/min | Avg: {_rate(row.average_per_min)}/min"
         f"{_others(row)}{_activity(row)}"
     )
 
@@ -49,6 +51,12 @@ def _activity(row: Interval) -> str:
 
 def _signed(value: int) -> str:
     return f"{'+' if value >= 0 else '-'}{abs(value):>3}"
+
+
+def _speed(row: Interval, interval_s: float) -> str:
+    if row.final and row.rate_per_min is not None and row.span_s < interval_s / 2:
+        return "   -"
+    return _rate(row.rate_per_min)
 
 
 def _rate(value: float | None) -> str:

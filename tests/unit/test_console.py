@@ -24,7 +24,7 @@ def interval(**changes: object) -> Interval:
 
 
 def test_sample_line_exactly() -> None:
-    assert sample_line(interval(), 60) == (
+    assert sample_line(interval(), 60, 60.0) == (
         "[  5/60] Status: ✅ Running | Total:  150 | Added: + 45 | Speed:  9.0/min | Avg:  8.2/min"
     )
 
@@ -40,6 +40,7 @@ def test_sample_line_wide_numbers_and_stopped_job() -> None:
             average_per_min=0.04,
         ),
         1000,
+        60.0,
     )
     assert line == (
         "[  12/1000] Status: ⏹️ Stopped | Total: 123456 | Added: -  7 | Speed: 1234.6/min"
@@ -48,7 +49,7 @@ def test_sample_line_wide_numbers_and_stopped_job() -> None:
 
 
 def test_sample_line_without_rate() -> None:
-    line = sample_line(interval(rate_per_min=None), 60)
+    line = sample_line(interval(rate_per_min=None), 60, 60.0)
     assert "| Speed:    ?/min |" in line
     assert line.endswith("| Avg:  8.2/min")
 
@@ -62,7 +63,7 @@ def test_missing_sample_line_shows_question_marks_and_the_error() -> None:
         average_per_min=None,
         error="could not connect to server: Connection refused",
     )
-    line = sample_line(row, 60)
+    line = sample_line(row, 60, 60.0)
     assert line.startswith("[  5/60] Status: ✅ Running | Total:    ? |")
     assert "?" in line
     assert "could not connect to server: Connection refused" in line
@@ -74,12 +75,22 @@ def test_missing_sample_line_shows_question_marks_and_the_error() -> None:
 
 def test_missing_sample_line_without_error_text() -> None:
     row = interval(total=None, added=None, delta=None, rate_per_min=None, error=None)
-    assert sample_line(row, 60).endswith("no count: unknown error")
+    assert sample_line(row, 60, 60.0).endswith("no count: unknown error")
 
 
 def test_final_sample_label() -> None:
-    line = sample_line(interval(index=61, final=True, job_running=False), 60)
+    line = sample_line(interval(index=61, final=True, job_running=False), 60, 60.0)
     assert line.startswith("[end/60] Status: ⏹️ Stopped | Total:  150 |")
+
+
+def test_the_count_right_after_the_stop_has_no_speed_over_a_moment() -> None:
+    moment = interval(index=13, final=True, job_running=False, span_s=0.4, rate_per_min=150.0)
+    assert "| Speed:    -/min |" in sample_line(moment, 12, 15.0)
+    later = interval(index=13, final=True, job_running=False, span_s=7.5, rate_per_min=8.0)
+    assert "| Speed:  8.0/min |" in sample_line(later, 12, 15.0)
+    # a regular sample's speed is always shown, however short its interval
+    short = interval(span_s=0.4, rate_per_min=150.0)
+    assert "| Speed: 150.0/min |" in sample_line(short, 12, 15.0)
 
 
 def test_event_line() -> None:
