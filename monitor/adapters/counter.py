@@ -402,7 +402,8 @@ class TableCounter:
             return int(rows)
 
     def read_activity(self) -> Reading:
-        """The table's statistics and the job's sessions now, in one statement."""
+        """The table's statistics and the job's sessions now, in one statement (the statistics
+        alone for a counter without ``sessions``)."""
         with self._connect().cursor() as cursor:
             if not self._sessions:
                 cursor.execute(_COUNTERS, {"table": self._regclass_text()})
