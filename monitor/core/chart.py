@@ -615,8 +615,13 @@ def _trouble_mark(found: Placed, x: float, say: Words) -> Mark:
         kind=kind,
         line=found.trouble.first[:200],
     )
-    if found.drop and found.rate_per_min is not None:
-        title += say("; a drop to {rate:.1f}/min in that interval", rate=found.rate_per_min)
+    drop = found.drop
+    if drop is not None and drop.rate_per_min is not None:
+        title += (
+            say("; a drop to {rate:.1f}/min in that interval", rate=drop.rate_per_min)
+            if drop is found.within
+            else say("; a drop to {rate:.1f}/min in the next interval", rate=drop.rate_per_min)
+        )
     return Mark("log", x, kind, title)
 
 

@@ -346,9 +346,13 @@ _CHINESE = {
         "| 问题类型 | 行数 | 首次出现 | 首行 | 当时速率 |"
     ),
     "The rate then is the table's in the interval of the first line (the log's times read as"
-    " UTC); a drop is below half the median interval rate. The chart marks each first line.": (
-        "当时速率是首行所在间隔内该表的速率（日志时间按 UTC 读取）；低于间隔速率中位数一半即为"
-        "下降。图表标出了每类问题的首行。"
+    " UTC), and in the next when that one drops; a drop is below half the median interval"
+    " rate. The chart marks each first line.": (
+        "当时速率是首行所在间隔内该表的速率（日志时间按 UTC 读取），下一个间隔下降时也一并列出；"
+        "低于间隔速率中位数一半即为下降。图表标出了每类问题的首行。"
+    ),
+    "{before}, then **{rate}** at {where}: a drop (median {median})": (
+        "{before}，随后{where} 时为 **{rate}**，下降 (中位数 {median})"
     ),
     "outside the pilot": "不在试运行期间",
     "no count ({where})": "无计数 ({where})",
@@ -541,6 +545,7 @@ _CHINESE = {
         "{time} 任务日志中 {kind} 的首行：{line}"
     ),
     "; a drop to {rate:.1f}/min in that interval": "；该间隔速率降至 {rate:.1f} 行/分钟",
+    "; a drop to {rate:.1f}/min in the next interval": "；下一个间隔速率降至 {rate:.1f} 行/分钟",
     # --- the comparison with the previous pilot (report._compared) ---------------------------
     "No earlier pilot of {table} in this logs folder to compare with.": (
         "此日志目录中没有 {table} 更早的试运行可供比较。"

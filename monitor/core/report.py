@@ -12,7 +12,7 @@ from monitor.core.forecast import eta_text, forecast, format_eta, size_text
 from monitor.core.joblog import LogDigest, Trouble
 from monitor.core.language import Language, Words, words
 from monitor.core.rates import trend_text
-from monitor.core.troubles import Placed, place
+from monitor.core.troubles import Placed, Stretch, place
 from monitor.core.verdict import judge
 
 EXECUTIVE = "Executive summary"
@@ -597,30 +597,50 @@ def _troubles(log: LogDigest, summary: PilotSummary, say: Words) -> list[str]:
         "",
         say(
             "The rate then is the table's in the interval of the first line (the log's times"
-            " read as UTC); a drop is below half the median interval rate. The chart marks"
-            " each first line."
+            " read as UTC), and in the next when that one drops; a drop is below half the"
+            " median interval rate. The chart marks each first line."
         ),
         "",
     ]
 
 
 def _rate_then(found: Placed | None, trouble: Trouble, summary: PilotSummary, say: Words) -> str:
+    """The rate of the line's interval; and of the next when that one, not the line's own,
+    drops: a trouble's cost often starts with its line, at the end of an interval."""
     if found is None:
         return "?" if trouble.first_at is None else say("outside the pilot")
-    where = (
-        say("sample {index}", index=found.last_index)
-        if found.first_index == found.last_index
-        else say("samples {first}-{last}", first=found.first_index, last=found.last_index)
-    )
-    if found.rate_per_min is None:
-        return say("no count ({where})", where=where)
-    rate = say("{rate:.1f}/min", rate=found.rate_per_min)
-    if found.drop:
-        median = say("{rate:.1f}/min", rate=summary.rates.median_per_min or 0.0)
+    within, after = found.within, found.after
+    median = say("{rate:.1f}/min", rate=summary.rates.median_per_min or 0.0)
+    if within.rate_per_min is None:
+        said = say("no count ({where})", where=_where(within, say))
+    elif within.drop:
         return say(
-            "**{rate}** at {where}: a drop (median {median})", rate=rate, where=where, median=median
+            "**{rate}** at {where}: a drop (median {median})",
+            rate=say("{rate:.1f}/min", rate=within.rate_per_min),
+            where=_where(within, say),
+            median=median,
         )
-    return say("{rate} at {where}", rate=rate, where=where)
+    else:
+        said = say(
+            "{rate} at {where}",
+            rate=say("{rate:.1f}/min", rate=within.rate_per_min),
+            where=_where(within, say),
+        )
+    if after is None or not after.drop or after.rate_per_min is None:
+        return said
+    return say(
+        "{before}, then **{rate}** at {where}: a drop (median {median})",
+        before=said,
+        rate=say("{rate:.1f}/min", rate=after.rate_per_min),
+        where=_where(after, say),
+        median=median,
+    )
+
+
+def _where(stretch: Stretch, say: Words) -> str:
+    if stretch.first_index == stretch.last_index:
+        return say("sample {index}", index=stretch.last_index)
+    return say("samples {first}-{last}", first=stretch.first_index, last=stretch.last_index)
 
 
 def conclusions(summary: PilotSummary, log: LogDigest | None, say: Words) -> list[str]:

@@ -19,7 +19,7 @@ from monitor.core.decision import UNCHECKED, LogCheck, decide
 from monitor.core.forecast import forecast
 from monitor.core.language import Language
 from monitor.core.samples_csv import iso_time
-from monitor.core.troubles import Placed, place
+from monitor.core.troubles import Placed, Stretch, place
 
 SCHEMA = 1
 
@@ -189,13 +189,19 @@ def _log(summary: PilotSummary, log: LogCheck) -> dict[str, Any] | None:
 
 
 def _placed(found: Placed | None) -> dict[str, Any] | None:
+    """The first line's interval, and the next (None: the line came in the last)."""
     if found is None:
         return None
+    after = None if found.after is None else _stretch(found.after)
+    return {**_stretch(found.within), "next": after}
+
+
+def _stretch(stretch: Stretch) -> dict[str, Any]:
     return {
-        "first_sample": found.first_index,
-        "last_sample": found.last_index,
-        "rate_per_min": _rate(found.rate_per_min),
-        "drop": found.drop,
+        "first_sample": stretch.first_index,
+        "last_sample": stretch.last_index,
+        "rate_per_min": _rate(stretch.rate_per_min),
+        "drop": stretch.drop,
     }
 
 

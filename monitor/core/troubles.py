@@ -19,50 +19,70 @@ DROP_SHARE = 0.5
 
 
 @dataclass(frozen=True)
-class Placed:
-    """``trouble``'s first line at ``at`` (seconds since the epoch), in the interval that
-    ends at sample ``last_index`` (a bucket of the Samples table: from ``first_index``);
-    ``rate_per_min`` is its rate (None: it had no count), ``drop`` whether it was a drop."""
+class Stretch:
+    """One row or bucket of the Samples table: samples ``first_index`` to ``last_index``,
+    from ``since`` to ``until`` (seconds since the epoch), at ``rate_per_min`` (None: no
+    count); ``drop`` whether that rate is one."""
 
-    trouble: Trouble
-    at: float
+    since: float
+    until: float
     first_index: int
     last_index: int
     rate_per_min: float | None
     drop: bool
 
 
+@dataclass(frozen=True)
+class Placed:
+    """``trouble``'s first line at ``at`` (seconds since the epoch), in the stretch
+    ``within``; ``after`` is the one that followed (None: the line came in the last), where
+    what the trouble costs often shows: a rate-limit pause starts with its line."""
+
+    trouble: Trouble
+    at: float
+    within: Stretch
+    after: Stretch | None
+
+    @property
+    def drop(self) -> Stretch | None:
+        """The stretch of the two with a drop, the line's own first; None: neither."""
+        return next((s for s in (self.within, self.after) if s is not None and s.drop), None)
+
+
 def place(troubles: Iterable[Trouble], summary: PilotSummary) -> tuple[Placed, ...]:
     """Each trouble whose first line has a stamp within the pilot, in the order of the log."""
-    spans = _spans(summary)
-    median = summary.rates.median_per_min
+    stretches = _stretches(summary)
     placed = []
     for trouble in troubles:
         at = parse_time(trouble.first_at)
         if at is None:
             continue
-        found = next((span for span in spans if span[0] < at <= span[1]), None)
+        found = next(
+            (n for n, stretch in enumerate(stretches) if stretch.since < at <= stretch.until),
+            None,
+        )
         if found is None:
             continue
-        _, _, first, last, rate = found
-        drop = rate is not None and median is not None and rate < DROP_SHARE * median
-        placed.append(Placed(trouble, at, first, last, rate, drop))
+        after = stretches[found + 1] if found + 1 < len(stretches) else None
+        placed.append(Placed(trouble, at, stretches[found], after))
     return tuple(placed)
 
 
-def _spans(summary: PilotSummary) -> list[tuple[float, float, int, int, float | None]]:
-    """(from, to, first sample, last sample, rate) of each row or bucket of the Samples table:
-    the first starts at the pilot's start, each of the others where the one before ended."""
-    spans = []
+def _stretches(summary: PilotSummary) -> list[Stretch]:
+    """The Samples table's rows or buckets: the first starts at the pilot's start, each of the
+    others where the one before ended. The count after the stop is never a drop: it often
+    spans a moment only."""
+    median = summary.rates.median_per_min
+    threshold = None if median is None else DROP_SHARE * median
+    rows = (
+        [(b.last_at, b.first_index, b.last_index, b.rate_per_min, b.final) for b in summary.buckets]
+        if summary.buckets
+        else [(r.at, r.index, r.index, r.rate_per_min, r.final) for r in summary.rows]
+    )
+    stretches = []
     since = summary.start.at - 1.0  # stamps are whole seconds: the start's own one counts
-    if summary.buckets:
-        for bucket in summary.buckets:
-            spans.append(
-                (since, bucket.last_at, bucket.first_index, bucket.last_index, bucket.rate_per_min)
-            )
-            since = bucket.last_at
-        return spans
-    for row in summary.rows:
-        spans.append((since, row.at, row.index, row.index, row.rate_per_min))
-        since = row.at
-    return spans
+    for until, first, last, rate, final in rows:
+        drop = not final and rate is not None and threshold is not None and rate < threshold
+        stretches.append(Stretch(since, until, first, last, rate, drop))
+        since = until
+    return stretches

@@ -3,7 +3,7 @@ report reads them: what a real backfill's warm-up, rate-limit pause, stall and l
 like to the analysis, the decision and the report, with no hand-made figure in between.
 
 - demo_pilot: the second `make demo` of 2026-12-04 (3m, a sample every 15s; the table kept
-  the first run's rows);
+  the first run's rows); demo_pilot_again: the third;
 - stalled_pilot: tests/e2e/test_stall_and_lock.py's frozen job (SIGSTOP after about 9s;
   PILOT_STALL_AFTER=9s, PILOT_STALL_FAILS=true);
 - locked_pilot: the same file's lock (a SHARE lock on matches held for a few seconds by a
@@ -78,13 +78,23 @@ def test_the_demo_is_a_go_and_its_rate_limit_is_lined_up_with_the_drop(
     assert (demo.verdict.outcome, decision.level) == ("passed", "GO")
     assert "No stall after the warm-up." in [reason.text for reason in decision.reasons]
     (found,) = place(log.troubles, demo)
-    assert (found.trouble.kind, found.last_index, found.drop) == (
-        "rate limited (HTTP 429)",
-        7,
-        True,
-    )
+    assert (found.trouble.kind, found.within.last_index) == ("rate limited (HTTP 429)", 7)
+    assert found.drop is found.within
     _, (_, rows) = tables(section(parse(report.render(demo, log)), "Log analysis"))
     assert rows[0][4] == "4.0/min at sample 7: a drop (median 96.0/min)"
+
+
+def test_a_rate_limit_logged_as_an_interval_ends_is_lined_up_with_the_drop_after_it() -> None:
+    """The third `make demo`: the 429 line came at 09:22:08, in sample 6's last second;
+    its 30 s pause is sample 7."""
+    again, log = recorded("demo_pilot_again"), recorded_log("demo_pilot_again")
+    (found,) = place(log.troubles, again)
+    assert found.trouble.first_at == "2026-12-04 09:22:08"
+    assert (found.within.last_index, found.within.drop) == (6, False)
+    assert found.after is not None and found.drop is found.after
+    assert (found.after.last_index, found.after.rate_per_min) == (7, 0.0)
+    _, (_, rows) = tables(section(parse(report.render(again, log)), "Log analysis"))
+    assert rows[0][4] == "92.0/min at sample 6, then 0.0/min at sample 7: a drop (median 96.0/min)"
 
 
 def test_a_frozen_job_is_idle_then_a_stall_that_ends_the_pilot_as_no_go() -> None:

@@ -158,6 +158,12 @@ def test_the_logs_troubles_are_in_it_placed_against_the_rate(build) -> None:
                     "last_sample": 4,
                     "rate_per_min": 0.0,
                     "drop": True,
+                    "next": {
+                        "first_sample": 5,
+                        "last_sample": 5,
+                        "rate_per_min": 30.0,
+                        "drop": False,
+                    },
                 },
             },
             {
