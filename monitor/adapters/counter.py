@@ -12,20 +12,19 @@ the strategy (PILOT_COUNT_STRATEGY):
   the table's statistics (pg_stat): nearly free at any size, but an estimate;
 - auto: keyset where the table allows it, else full.
 
-After each count, one more statement reads what the job does in the database (see
-``monitor.core.activity``): the table's statistics counters, and the job's sessions in
+Each sample is one statement. With the count it reads what the job does in the database
+(see ``monitor.core.activity``): the table's statistics counters, and the job's sessions in
 pg_stat_activity (those with PILOT_JOB_APPLICATION as their application_name, or else every
 other client session of the database but the monitors'), with the sessions their lock
 waits are blocked by. Seeing other users' sessions takes pg_read_all_stats; without it,
-their state reads as unknown. A failed read leaves that sample's activity unknown and its
-count standing.
+their state reads as unknown. The counter of another watched table (PILOT_TABLES) reads
+the counters only.
 
 keyset and full also read the table's size on disk (pg_total_relation_size: its files'
-sizes, indexes and TOAST included) in the same statement as the count, for the report's
-size at the end. It takes no lock the count does not already take on the table (an
-ACCESS SHARE on its indexes and TOAST too, which only a DROP or a plain REINDEX of an index
-waits for), and no privilege. estimate leaves it out: it reads only statistics, and locks
-nothing.
+sizes, indexes and TOAST included), for the report's size at the end. It takes no lock the
+count does not already take on the table (an ACCESS SHARE on its indexes and TOAST too,
+which only a DROP or a plain REINDEX of an index waits for), and no privilege. estimate
+leaves it out: it reads only statistics, and locks nothing.
 
 Every wait on the server goes through a psycopg2 wait callback that select()s in short
 steps, so a time budget holds on the client side even when the server never answers (a
@@ -162,8 +161,8 @@ class TableCounter:
         job_application: str | None = None,
         sessions: bool = True,
     ) -> None:
-        """``sessions``: whether the activity read after each count looks for the job's
-        sessions too (False: the table's statistics counters only, for PILOT_TABLES)."""
+        """``sessions``: whether each sample looks for the job's sessions too (False: the
+        table's statistics counters only, for PILOT_TABLES)."""
         psycopg2.extensions.set_wait_callback(_wait)
         self.strategy = strategy
         self._job_application = job_application
@@ -177,7 +176,7 @@ class TableCounter:
         self.baseline = Baseline(rows=0, strategy="full")
         # The table's bytes as the last count read them; None: not read (estimate, a failure).
         self.table_bytes: int | None = None
-        # The job's activity as read after the last count; empty: not read.
+        # The job's activity as read with the last count; empty: not read.
         self.reading = Reading()
 
     @property
@@ -366,63 +365,64 @@ class TableCounter:
             time.sleep(0.1)
 
     def count_once(self, baseline: Baseline, within_s: float) -> int:
-        """The table's rows now, by the baseline's strategy, in about ``within_s``; keyset
-        and full note the table's size in ``table_bytes`` from the same statement."""
+        """The table's rows now, by the baseline's strategy, in about ``within_s``, in one
+        statement that reads with them the table's size (``table_bytes``; keyset and full),
+        its statistics counters and the job's sessions (``reading``)."""
         self.table_bytes = None
+        self.reading = Reading()
+        estimate = baseline.strategy == "estimate" and baseline.changes is not None
         with self._connect(within_s).cursor() as cursor:
             self._limit(cursor, within_s)
-            if baseline.strategy == "estimate" and baseline.changes is not None:
-                inserted, deleted = self._changes(cursor)
-                inserted_then, deleted_then = baseline.changes
-                if inserted < inserted_then or deleted < deleted_then:
-                    raise CountError(
-                        "the table's statistics were reset since the start: no estimate"
-                    )
-                return baseline.rows + (inserted - inserted_then) - (deleted - deleted_then)
-            size = sql.SQL("NULLIF(pg_total_relation_size({}::regclass), 0)").format(
-                sql.Literal(self._regclass_text())
-            )  # 0: a view or a partitioned parent, which have no files of their own
-            if baseline.key is not None and baseline.watermark is not None:
-                cursor.execute(
-                    sql.SQL("SELECT count(*), {size} FROM {table} WHERE {key} > %s").format(
-                        size=size, table=self._relation(), key=sql.Identifier(baseline.key)
-                    ),
-                    (baseline.watermark,),
-                )
-                rows, table_bytes = _row(cursor)
-                self.table_bytes = None if table_bytes is None else int(table_bytes)
-                return baseline.rows + int(rows)
             cursor.execute(
-                sql.SQL("SELECT count(*), {size} FROM {table}").format(
-                    size=size, table=self._relation()
-                )
-            )
-            rows, table_bytes = _row(cursor)
-            self.table_bytes = None if table_bytes is None else int(table_bytes)
-            return int(rows)
-
-    def read_activity(self) -> Reading:
-        """The table's statistics and the job's sessions now, in one statement (the statistics
-        alone for a counter without ``sessions``)."""
-        with self._connect().cursor() as cursor:
-            if not self._sessions:
-                cursor.execute(_COUNTERS, {"table": self._regclass_text()})
-                return Reading(_changes(_row(cursor)))
-            cursor.execute(
-                _ACTIVITY,
+                self._sample_statement(baseline, estimate),
                 {
                     "table": self._regclass_text(),
+                    "watermark": baseline.watermark,
                     "monitor": APPLICATION_NAME,
                     "application": self._job_application,
                 },
             )
-            row = _row(cursor)
-        sessions, blockers = row[3:]
-        return Reading(
-            _changes(row),
-            tuple(_session(item) for item in sessions or ()),
+            rows, table_bytes, inserted, updated, deleted, sessions, blockers = _row(cursor)
+        changes = None if inserted is None else Changes(int(inserted), int(updated), int(deleted))
+        self.reading = Reading(
+            changes,
+            tuple(_session(item) for item in sessions or ()) if self._sessions else None,
             tuple(_session(item) for item in blockers or ()),
         )
+        if estimate:
+            return self._estimate(baseline, changes)
+        self.table_bytes = None if table_bytes is None else int(table_bytes)
+        return int(rows) + (baseline.rows if baseline.key is not None else 0)
+
+    def _sample_statement(self, baseline: Baseline, estimate: bool) -> sql.Composed:
+        """``_SAMPLE`` for this table and strategy: keyset counts past the watermark, full the
+        whole table, estimate nothing (the counters are its count); the job's sessions only
+        for the pilot's own table."""
+        if estimate:
+            count: sql.Composable = sql.SQL("NULL::bigint")
+        elif baseline.key is not None and baseline.watermark is not None:
+            count = sql.SQL("(SELECT count(*) FROM {table} WHERE {key} > %(watermark)s)").format(
+                table=self._relation(), key=sql.Identifier(baseline.key)
+            )
+        else:
+            count = sql.SQL("(SELECT count(*) FROM {table})").format(table=self._relation())
+        return sql.SQL(_SAMPLE).format(
+            job=sql.SQL(_JOB if self._sessions else ""),
+            count=count,
+            size=sql.SQL("NULL::bigint" if estimate else _SIZE),
+            sessions=sql.SQL(_SESSIONS if self._sessions else "NULL::json"),
+            blockers=sql.SQL(_BLOCKERS if self._sessions else "NULL::json"),
+        )
+
+    def _estimate(self, baseline: Baseline, changes: Changes | None) -> int:
+        """The starting count plus the rows inserted minus those deleted since."""
+        assert baseline.changes is not None
+        inserted_then, deleted_then = baseline.changes
+        if changes is None:
+            raise CountError("the table has no statistics: no estimate")
+        if changes.inserted < inserted_then or changes.deleted < deleted_then:
+            raise CountError("the table's statistics were reset since the start: no estimate")
+        return baseline.rows + (changes.inserted - inserted_then) - (changes.deleted - deleted_then)
 
     def count(self, seconds: float, cancel: threading.Event) -> int:
         """Retries with backoff (reconnecting) until ``seconds`` are spent; then CountError.
@@ -443,29 +443,28 @@ class TableCounter:
                 self.close()
                 reason = _reason(error)
             else:
-                self.reading = self._activity_within(deadline, cancel)
                 return rows
             if time.monotonic() + delay > deadline or cancel.wait(delay):
                 raise CountError(reason)
             delay = min(delay * 2, 5.0)
 
-    def _activity_within(self, deadline: float, cancel: threading.Event) -> Reading:
-        """The activity in the time the count left (a second at least); unknown on failure."""
-        try:
-            with _bounded(max(1.0, deadline - time.monotonic()), cancel):
-                return self.read_activity()
-        except psycopg2.Error:
-            self.close()
-            return Reading()
 
-
-# The job's sessions: PILOT_JOB_APPLICATION's, or every client session of this database but
-# the monitors' own. Lock waits only: waits on I/O or the client are work, not blocking.
-# Without pg_read_all_stats, another role's session shows its user, database and
-# application_name but a NULL backend_type and state: it is kept, its state unknown. A
-# background worker has no user.
-_ACTIVITY = """
-WITH job AS (
+# One statement a sample: the count (keyset's past the watermark, or the whole table's), the
+# table's size on disk (0: a view or a partitioned parent, which have no files of their own),
+# its statistics counters, and the job's sessions: PILOT_JOB_APPLICATION's, or every client
+# session of this database but the monitors' own, with the sessions their lock waits are
+# blocked by (lock waits only: waits on I/O or the client are work, not blocking). Without
+# pg_read_all_stats, another role's session shows its user, database and application_name,
+# but a NULL backend_type and state: it is kept, its state unknown. A background worker has
+# no user.
+_SAMPLE = """{job}
+SELECT {count}, {size},
+       pg_stat_get_tuples_inserted(c.oid), pg_stat_get_tuples_updated(c.oid),
+       pg_stat_get_tuples_deleted(c.oid), {sessions}, {blockers}
+FROM pg_class c WHERE c.oid = %(table)s::regclass
+"""
+_SIZE = "NULLIF(pg_total_relation_size(c.oid), 0)"
+_JOB = """WITH job AS (
     SELECT a.pid, a.application_name, coalesce(a.state, '') AS state,
            extract(epoch FROM clock_timestamp() - a.xact_start)::float8 AS transaction_s,
            extract(epoch FROM clock_timestamp() - a.state_change)::float8 AS state_s,
@@ -477,33 +476,16 @@ WITH job AS (
            OR (a.backend_type IS NULL AND a.usesysid IS NOT NULL))
       AND a.pid <> pg_backend_pid() AND a.application_name <> %(monitor)s
       AND (%(application)s::text IS NULL OR a.application_name = %(application)s)
-)
-SELECT pg_stat_get_tuples_inserted(c.oid), pg_stat_get_tuples_updated(c.oid),
-       pg_stat_get_tuples_deleted(c.oid),
-       (SELECT json_agg(job ORDER BY job.pid) FROM job),
-       (SELECT json_agg(json_build_object(
-                   'pid', b.pid, 'application_name', b.application_name,
-                   'state', coalesce(b.state, ''),
-                   'transaction_s', extract(epoch FROM clock_timestamp() - b.xact_start)::float8,
-                   'state_s', extract(epoch FROM clock_timestamp() - b.state_change)::float8)
-               ORDER BY b.pid)
-        FROM pg_stat_activity b
-        WHERE b.pid IN (SELECT unnest(job.blocked_by) FROM job))
-FROM pg_class c WHERE c.oid = %(table)s::regclass
-"""
-
-
-_COUNTERS = """
-SELECT pg_stat_get_tuples_inserted(c.oid), pg_stat_get_tuples_updated(c.oid),
-       pg_stat_get_tuples_deleted(c.oid)
-FROM pg_class c WHERE c.oid = %(table)s::regclass
-"""
-
-
-def _changes(row: tuple[Any, ...]) -> Changes | None:
-    """The statistics counters at the head of an activity row; None: the table has none."""
-    inserted, updated, deleted = row[:3]
-    return None if inserted is None else Changes(int(inserted), int(updated), int(deleted))
+)"""
+_SESSIONS = "(SELECT json_agg(job ORDER BY job.pid) FROM job)"
+_BLOCKERS = """(SELECT json_agg(json_build_object(
+            'pid', b.pid, 'application_name', b.application_name,
+            'state', coalesce(b.state, ''),
+            'transaction_s', extract(epoch FROM clock_timestamp() - b.xact_start)::float8,
+            'state_s', extract(epoch FROM clock_timestamp() - b.state_change)::float8)
+        ORDER BY b.pid)
+    FROM pg_stat_activity b
+    WHERE b.pid IN (SELECT unnest(job.blocked_by) FROM job))"""
 
 
 def _session(item: dict[str, Any]) -> Session:
