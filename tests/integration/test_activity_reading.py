@@ -19,13 +19,21 @@ from tests.integration.harness import Database
 JOB = "backfill_full_history"
 
 
-def _counter(database: Database, job_application: str | None = JOB) -> TableCounter:
+def _counter(
+    database: Database,
+    job_application: str | None = JOB,
+    *,
+    url: str | None = None,
+    sessions: bool = True,
+) -> TableCounter:
+    """The monitor's counter of ``matches``, as the database's owner unless ``url`` says."""
     counter = TableCounter(
-        parse_database_url(database.url, None),
+        parse_database_url(url or database.url, None),
         parse_table_name("matches"),
         connect_timeout_s=2,
         statement_timeout_s=5,
         job_application=job_application,
+        sessions=sessions,
     )
     counter.take_baseline()
     return counter
@@ -145,14 +153,7 @@ def test_without_pg_read_all_stats_the_jobs_session_is_seen_its_state_unknown(
     )
     database.execute("GRANT SELECT ON matches TO pilot_no_stats")
     url = database.server.url(database.name, user="pilot_no_stats", password="no-stats")
-    counter = TableCounter(
-        parse_database_url(url, None),
-        parse_table_name("matches"),
-        connect_timeout_s=2,
-        statement_timeout_s=5,
-        job_application=JOB,
-    )
-    counter.take_baseline()
+    counter = _counter(database, url=url)
     with _session(database, JOB) as job:
         with job.cursor() as cursor:
             cursor.execute("INSERT INTO matches (fotmob_id) VALUES ('in-flight')")
@@ -165,14 +166,7 @@ def test_without_pg_read_all_stats_the_jobs_session_is_seen_its_state_unknown(
 
 def test_another_tables_counter_reads_the_statistics_alone(database: Database) -> None:
     """PILOT_TABLES' counters need only the counters: no look at pg_stat_activity."""
-    counter = TableCounter(
-        parse_database_url(database.url, None),
-        parse_table_name("matches"),
-        connect_timeout_s=2,
-        statement_timeout_s=5,
-        sessions=False,
-    )
-    counter.take_baseline()
+    counter = _counter(database, sessions=False)
     database.execute("INSERT INTO matches (fotmob_id) VALUES ('a'), ('b')")
     with _session(database, JOB):
         reading = _read_until(counter, lambda r: r.changes is not None and r.changes.inserted >= 2)
