@@ -121,10 +121,10 @@ def test_receivers_that_are_down_cost_the_pilot_nothing(
     assert result.returncode == 0, result.stdout
     lines = result.stdout.splitlines()
     assert "[monitor] PASSED: the time budget was spent with the job running" in lines
-    assert (
-        "[monitor] PILOT_WEBHOOK_URL: the 'started' notice could not be delivered"
-        " (ConnectionError, after 3 tries); the pilot goes on"
-    ) in lines
+    # "(ConnectionError, after 3 tries)", or "(ConnectionError)" alone when the pilot's end
+    # cut the retries short: a slow machine can start the notice late.
+    told = "[monitor] PILOT_WEBHOOK_URL: the 'started' notice could not be delivered (Connection"
+    assert any(line.startswith(told) for line in lines), result.stdout
     assert TOKEN not in result.stdout
     # A 6 s pilot; the retries run beside it, and the end waits at most 3 s per output.
     assert took < 6 + 3 * 3 + 8, took
